@@ -1,0 +1,37 @@
+# The two commands the README opens with are `make lab` and `make test`.
+SHELL := /bin/bash
+export PATH := $(CURDIR)/.venv/bin:$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+
+.PHONY: setup lab lab-down test unit lint sanity molecule bench build
+
+setup: ## Install everything this machine needs (idempotent)
+	bash scripts/setup.sh
+
+lab: setup ## Bring up the local two-DC lab and deploy it with site.yml
+	ansible-playbook -i inventories/lab playbooks/lab/up.yml
+	ansible-playbook -i inventories/lab site.yml
+
+lab-down: setup ## Remove the lab's containers and networks
+	ansible-playbook -i inventories/lab playbooks/lab/down.yml
+
+test: setup ## Unit tests, ansible-lint, ansible-test sanity, Molecule
+	bash scripts/test.sh
+
+unit: setup
+	pytest tests/unit -q
+
+lint: setup
+	ansible-lint --profile production --offline
+
+sanity: setup
+	bash scripts/sanity.sh
+
+molecule: setup
+	molecule test --all
+
+bench: setup ## Benchmarks; they print ratios, they assert nothing
+	for b in bench/*.py; do python "$$b" || exit 1; done
+
+build: setup ## The Galaxy tarball, in build/
+	ansible-galaxy collection build --output-path build --force

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The whole test suite, in the order a failure is cheapest to find:
+# unit tests, ansible-lint (production profile), ansible-test sanity,
+# then every Molecule scenario. Prints each stage's wall time.
+set -euo pipefail
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+cd "$REPO"
+export PATH="$REPO/.venv/bin:$PATH"
+export ANSIBLE_CONFIG="$REPO/ansible.cfg"
+export PY_COLORS=0 ANSIBLE_FORCE_COLOR=0 ANSIBLE_NOCOLOR=1 NO_COLOR=1
+
+declare -a SUMMARY=()
+stage() {
+    local name=$1; shift
+    local started=$SECONDS
+    printf '\n===== %s: %s\n' "$name" "$*"
+    if "$@"; then
+        SUMMARY+=("$(printf '%-10s ok     %4ds' "$name" $((SECONDS - started)))")
+    else
+        local rc=$?
+        SUMMARY+=("$(printf '%-10s FAILED %4ds (exit %d)' "$name" $((SECONDS - started)) "$rc")")
+        printf '\n%s\n' "${SUMMARY[@]}"
+        exit "$rc"
+    fi
+}
+
+stage unit pytest tests/unit -q -p no:cacheprovider
+stage lint ansible-lint --profile production --offline
+stage sanity bash scripts/sanity.sh
+stage molecule molecule test --all
+
+printf '\n===== summary (total %ds)\n' "$SECONDS"
+printf '%s\n' "${SUMMARY[@]}"
