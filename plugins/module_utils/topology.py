@@ -1,0 +1,597 @@
+# -*- coding: utf-8 -*-
+# Copyright: multidc.apim contributors
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+"""Compute and validate the multi-DC topology of a multidc.apim deployment.
+
+Everything here is pure: the input is plain data taken from the inventory
+(the flat ``groups`` mapping, the names of the DC groups, and for every host a
+dict holding only the variables listed in ``HOST_VARIABLES``), the output is
+the topology dict or a ``TopologyError`` carrying every violation found.
+No Ansible import, no I/O, so the unit tests and the benchmark call it
+directly and the action plugin stays a thin adapter.
+
+Violation strings all have the shape ``<host|group ...>: <problem>; fix: <how>``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type  # pylint: disable=invalid-name
+
+
+# Functional groups and the function name each one gives its hosts.
+FUNCTION_GROUPS = (
+    ('apim_managers', 'manager'),
+    ('apim_workers', 'worker'),
+    ('svn_servers', 'svn'),
+    ('db_servers', 'db'),
+    ('load_balancers', 'lb'),
+)
+APIM_FUNCTIONS = ('manager', 'worker')
+DATACENTERS_GROUP = 'datacenters'
+
+# Inventory-wide settings: every host must see the same value (they belong in
+# group_vars/all). Key: variable name; value: default.
+GLOBAL_VARIABLES = {
+    'apim_master_dc': None,
+    'apim_dc_order': None,
+    'apim_depsync_committer': None,
+    'apim_svn_repository': 'apim',
+    'apim_db_port': 3306,
+    'apim_hazelcast_domain_prefix': 'wso2.am',
+}
+
+# Per-host settings (host_vars or DC group_vars).
+HOST_VARIABLES = (
+    'apim_address',
+    'apim_publisher_enabled',
+    'apim_hazelcast_members',
+    'apim_hazelcast_port',
+    'apim_svn_mode',
+    'db_replication_server_id',
+)
+
+# Every variable the computation reads from a host's hostvars.
+READ_VARIABLES = tuple(sorted(set(GLOBAL_VARIABLES) | set(HOST_VARIABLES)))
+
+DEFAULT_HAZELCAST_PORT = 4000
+# Derived MariaDB server_id: DC index * SERVER_ID_STRIDE + position of the DB
+# host inside its DC (1-based, by name).
+SERVER_ID_STRIDE = 1000
+SERVER_ID_MAX = 4294967295
+SVN_MODES = ('master', 'mirror')
+_NAMES_SHOWN = 5
+
+
+class TopologyError(ValueError):
+    """The inventory breaks one or more invariants; ``violations`` lists them all."""
+
+    def __init__(self, violations):
+        self.violations = list(violations)
+        super(TopologyError, self).__init__(
+            '%d topology violation(s):\n%s' % (len(self.violations), '\n'.join('- ' + v for v in self.violations)))
+
+
+def _names(items):
+    """Render a list of names for a message, shortened for big fleets."""
+    items = list(items)
+    if len(items) <= _NAMES_SHOWN:
+        return ', '.join(str(i) for i in items)
+    return '%s and %d more' % (', '.join(str(i) for i in items[:_NAMES_SHOWN]), len(items) - _NAMES_SHOWN)
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _freeze(value):
+    """Hashable key for comparing values that hosts see (lists included)."""
+    if isinstance(value, (list, tuple)):
+        return ('list',) + tuple(_freeze(v) for v in value)
+    if isinstance(value, dict):
+        return ('dict',) + tuple(sorted((str(k), _freeze(v)) for k, v in value.items()))
+    for kind in (bool, int, float, str):
+        if isinstance(value, kind):
+            return (kind.__name__, kind(value))
+    return (type(value).__name__, value)
+
+
+class _Builder:
+    """One computation: collects violations while it derives the topology."""
+
+    def __init__(self, groups, hostvars, datacenters, options):
+        self.groups = groups
+        self.hostvars = hostvars
+        self.dc_names = list(datacenters)
+        self.options = options
+        self.violations = []
+
+    # -- helpers -----------------------------------------------------------
+
+    def fail(self, message):
+        self.violations.append(message)
+
+    def hv(self, host, name, default=None):
+        return self.hostvars.get(host, {}).get(name, default)
+
+    def setting(self, name, hosts):
+        """Resolve an inventory-wide setting; every host must agree.
+
+        An explicit option (task argument) wins and is not cross-checked.
+        Returns ``(value, seen)`` where ``seen`` maps each distinct value to
+        the hosts that see it (empty when the option was given explicitly).
+        """
+        if self.options.get(name) is not None:
+            return self.options[name], {}
+        seen = {}
+        values = {}
+        for host in hosts:
+            hostvars = self.hostvars.get(host, {})
+            if name not in hostvars or hostvars[name] is None:
+                continue
+            key = _freeze(hostvars[name])
+            values.setdefault(key, hostvars[name])
+            seen.setdefault(key, []).append(host)
+        if not values:
+            return GLOBAL_VARIABLES[name], {}
+        if len(values) > 1:
+            return None, dict((repr(values[k]), hosts_) for k, hosts_ in seen.items())
+        return next(iter(values.values())), {}
+
+    def disagreement(self, name, seen, what):
+        detail = '; '.join('%s seen by %s' % (value, _names(hosts)) for value, hosts in sorted(seen.items()))
+        self.fail('group all: hosts disagree on %s (%s): %s; fix: set %s once, in group_vars/all, and remove it from '
+                  'host_vars and DC group_vars' % (name, what, detail, name))
+
+    # -- steps -------------------------------------------------------------
+
+    def membership(self):
+        """Invariant 2: every deployed host in exactly one DC; managers and workers apart."""
+        self.function_hosts = {}
+        self.host_functions = {}
+        for group, function in FUNCTION_GROUPS:
+            members = sorted(set(self.groups.get(group) or ()))
+            self.function_hosts[function] = members
+            for host in members:
+                self.host_functions.setdefault(host, []).append(function)
+
+        if not self.dc_names:
+            self.fail('group %s: has no child groups; fix: add one child group per data center (dc1, dc2, ...) under '
+                      '%s' % (DATACENTERS_GROUP, DATACENTERS_GROUP))
+        self.dc_hosts = {}
+        host_dcs = {}
+        for dc in self.dc_names:
+            members = sorted(set(self.groups.get(dc) or ()))
+            self.dc_hosts[dc] = members
+            for host in members:
+                host_dcs.setdefault(host, []).append(dc)
+
+        self.all_hosts = sorted(set(self.host_functions) | set(host_dcs))
+        self.host_dc = {}
+        for host in self.all_hosts:
+            dcs = host_dcs.get(host, [])
+            if len(dcs) > 1:
+                self.fail('host %s: is in %d data centers (%s); fix: keep it in exactly one DC group under %s'
+                          % (host, len(dcs), ', '.join(dcs), DATACENTERS_GROUP))
+            elif not dcs:
+                self.fail('host %s: is deployed (%s) but is in no data center; fix: add it to exactly one child group '
+                          'of %s' % (host, ', '.join(self.host_functions[host]), DATACENTERS_GROUP))
+            else:
+                self.host_dc[host] = dcs[0]
+            functions = self.host_functions.get(host, [])
+            if 'manager' in functions and 'worker' in functions:
+                self.fail('host %s: is in both apim_managers and apim_workers; fix: keep it in one of them (workers '
+                          'and managers are separate nodes)' % host)
+
+    def master_dc(self):
+        """Invariant 1: exactly one master DC, and it exists."""
+        value, seen = self.setting('apim_master_dc', self.all_hosts)
+        self.master = None
+        known = _names(self.dc_names) or 'a DC group'
+        if seen:
+            self.disagreement('apim_master_dc', seen, 'more than one master DC')
+        elif value is None:
+            self.fail('group all: apim_master_dc is not set, so there is no master DC; fix: set apim_master_dc to one '
+                      'of %s in group_vars/all' % known)
+        elif not isinstance(value, str):
+            self.fail('group all: apim_master_dc must name one DC, got %r; fix: set apim_master_dc to one of %s'
+                      % (value, known))
+        elif value not in self.dc_hosts:
+            self.fail('group all: apim_master_dc names %r, which is not a data center (a child group of %s); fix: set '
+                      'it to one of %s or add group %s under %s' % (value, DATACENTERS_GROUP, known, value,
+                                                                     DATACENTERS_GROUP))
+        else:
+            self.master = value
+
+    def dc_order(self):
+        """Order of the DCs, which fixes each DC's replication index."""
+        value, seen = self.setting('apim_dc_order', self.all_hosts)
+        default = sorted(self.dc_names)
+        self.order = default
+        if seen:
+            self.disagreement('apim_dc_order', seen, 'the replication index of a DC must be the same everywhere')
+            return
+        if value is None:
+            return
+        if not isinstance(value, (list, tuple)) or not all(isinstance(dc, str) for dc in value):
+            self.fail('group all: apim_dc_order must be a list of DC names, got %r; fix: list every DC once, e.g. %s'
+                      % (value, default))
+            return
+        ok = True
+        seen_once = set()
+        for dc in value:
+            if dc in seen_once:
+                ok = False
+                self.fail('group %s: is listed more than once in apim_dc_order; fix: list every DC exactly once' % dc)
+            seen_once.add(dc)
+            if dc not in self.dc_hosts:
+                ok = False
+                self.fail('group %s: apim_dc_order lists %s, which is not a data center; fix: remove it from '
+                          'apim_dc_order or add group %s under %s' % (dc, dc, dc, DATACENTERS_GROUP))
+        for dc in self.dc_names:
+            if dc not in seen_once:
+                ok = False
+                self.fail('group %s: is missing from apim_dc_order; fix: add it, so it gets a replication index'
+                          % dc)
+        if ok:
+            self.order = list(value)
+
+    def functions_per_dc(self):
+        """Invariant 3: every DC has managers, workers, one SVN server, a DB and a LB."""
+        self.dc_function_hosts = {}
+        for dc in self.order:
+            members = set(self.dc_hosts[dc])
+            per_function = {}
+            for group, function in FUNCTION_GROUPS:
+                hosts = [h for h in self.function_hosts[function] if h in members and self.host_dc.get(h) == dc]
+                per_function[function] = hosts
+                if not hosts:
+                    self.fail('group %s: has no host in %s; fix: add a host of %s to %s' % (dc, group, dc, group))
+            if len(per_function['svn']) > 1:
+                self.fail('group %s: has %d SVN servers (%s), its SVN URL would be ambiguous; fix: keep exactly one '
+                          'host of %s in svn_servers' % (dc, len(per_function['svn']), _names(per_function['svn']), dc))
+            self.dc_function_hosts[dc] = per_function
+
+    def addresses(self):
+        self.address = {}
+        for host in self.all_hosts:
+            value = self.hv(host, 'apim_address')
+            if value is None:
+                value = host
+            elif not isinstance(value, str) or not value.strip():
+                self.fail('host %s: apim_address must be a non-empty host name or IP, got %r; fix: set it to the '
+                          'address other hosts of its DC use to reach it, or remove it' % (host, value))
+                value = host
+            self.address[host] = value
+
+    def committer(self):
+        """Invariant 4: exactly one depsync committer, a manager in the master DC."""
+        value, seen = self.setting('apim_depsync_committer', self.all_hosts)
+        self.committer_host = None
+        if seen:
+            self.disagreement('apim_depsync_committer', seen, 'that makes more than one depsync committer')
+            return
+        if isinstance(value, (list, tuple)):
+            if len(value) > 1:
+                self.fail('group all: apim_depsync_committer names %d committers (%s); fix: name exactly one manager '
+                          'of the master DC (only one node may have AutoCommit=true)' % (len(value), _names(value)))
+                return
+            value = value[0] if value else None
+        if value is None:
+            if self.master is None:
+                return
+            managers = self.dc_function_hosts.get(self.master, {}).get('manager', [])
+            if managers:
+                self.committer_host = managers[0]
+            return
+        if not isinstance(value, str):
+            self.fail('group all: apim_depsync_committer must be a host name, got %r; fix: name one manager of the '
+                      'master DC' % (value,))
+            return
+        where = '%s' % self.master if self.master else 'the master DC'
+        if value not in self.hostvars and value not in self.host_functions and value not in self.host_dc:
+            self.fail('host %s: is named by apim_depsync_committer but is not in the inventory; fix: name a manager '
+                      'of %s' % (value, where))
+            return
+        if 'manager' not in self.host_functions.get(value, []):
+            self.fail('host %s: is the depsync committer but is not in apim_managers; fix: name a manager of %s in '
+                      'apim_depsync_committer' % (value, where))
+            return
+        if self.master is not None and self.host_dc.get(value) != self.master:
+            self.fail('host %s: is the depsync committer but is in %s, not in the master DC %s; fix: name a manager '
+                      'of %s in apim_depsync_committer' % (value, self.host_dc.get(value, 'no DC'), self.master,
+                                                            self.master))
+            return
+        self.committer_host = value
+
+    def publishers(self):
+        """Invariant 5: publisher enabled only on managers of the master DC (and on at least one)."""
+        self.publisher = {}
+        for host in self.all_hosts:
+            functions = self.host_functions.get(host, [])
+            dc = self.host_dc.get(host)
+            value = self.hv(host, 'apim_publisher_enabled')
+            if value is None:
+                self.publisher[host] = 'manager' in functions and dc is not None and dc == self.master
+                continue
+            if not isinstance(value, bool):
+                self.fail('host %s: apim_publisher_enabled must be true or false, got %r; fix: use a YAML boolean'
+                          % (host, value))
+                self.publisher[host] = False
+                continue
+            self.publisher[host] = value
+            if not value:
+                continue
+            if 'manager' not in functions:
+                self.fail('host %s: has apim_publisher_enabled=true but is not a manager; fix: remove '
+                          'apim_publisher_enabled from %s (the publisher runs only on managers of the master DC)'
+                          % (host, host))
+            elif self.master is not None and dc != self.master:
+                self.fail('host %s: has apim_publisher_enabled=true in %s, which is not the master DC %s; fix: remove '
+                          'apim_publisher_enabled (or set it to false) for %s' % (host, dc, self.master, host))
+        if self.master is not None:
+            managers = self.dc_function_hosts.get(self.master, {}).get('manager', [])
+            if managers and not any(self.publisher.get(h) for h in managers):
+                self.fail('group %s: no manager of the master DC has the publisher enabled, so APIs cannot be '
+                          'published; fix: set apim_publisher_enabled=true on at least one of %s'
+                          % (self.master, _names(managers)))
+
+    def hazelcast(self, prefix):
+        """Invariant 6: a node's well-known members are all APIM nodes of its own DC."""
+        self.hz_port = {}
+        for host in self.all_hosts:
+            port = self.hv(host, 'apim_hazelcast_port')
+            if port is None:
+                port = DEFAULT_HAZELCAST_PORT
+            elif not _is_int(port) or not 0 < port < 65536:
+                self.fail('host %s: apim_hazelcast_port must be a TCP port (1-65535), got %r; fix: correct it or '
+                          'remove it to use %d' % (host, port, DEFAULT_HAZELCAST_PORT))
+                port = DEFAULT_HAZELCAST_PORT
+            self.hz_port[host] = port
+
+        def member(host):
+            return {'host': host, 'address': self.address[host], 'port': self.hz_port[host]}
+
+        self.hz_dc = {}
+        for dc in self.order:
+            nodes = sorted(self.dc_function_hosts[dc]['manager'] + self.dc_function_hosts[dc]['worker'])
+            self.hz_dc[dc] = {
+                'domain': '%s.%s.domain' % (prefix, dc),
+                'members': [member(h) for h in nodes],
+            }
+        self.hz_host = {}
+        for host in self.all_hosts:
+            override = self.hv(host, 'apim_hazelcast_members')
+            dc = self.host_dc.get(host)
+            functions = self.host_functions.get(host, [])
+            if override is None:
+                if dc is not None:
+                    self.hz_host[host] = self.hz_dc[dc]['members']
+                continue
+            if not any(f in APIM_FUNCTIONS for f in functions):
+                self.fail('host %s: sets apim_hazelcast_members but is not an APIM manager or worker; fix: remove '
+                          'apim_hazelcast_members from %s' % (host, host))
+                continue
+            if not isinstance(override, (list, tuple)) or not all(isinstance(m, str) for m in override) \
+                    or not override:
+                self.fail('host %s: apim_hazelcast_members must be a non-empty list of inventory host names, got %r; '
+                          'fix: list managers/workers of %s, or remove it to use all of them' % (host, override, dc))
+                continue
+            good = True
+            for name in override:
+                other_dc = self.host_dc.get(name)
+                if name not in self.host_functions and other_dc is None:
+                    good = False
+                    self.fail('host %s: apim_hazelcast_members lists %s, which is not in the inventory; fix: list '
+                              'only managers/workers of %s' % (host, name, dc))
+                elif dc is not None and other_dc != dc:
+                    good = False
+                    self.fail('host %s: apim_hazelcast_members lists %s from %s, but Hazelcast clustering stays inside '
+                              'one DC (%s); fix: remove %s from apim_hazelcast_members of %s'
+                              % (host, name, other_dc or 'no DC', dc, name, host))
+                elif not any(f in APIM_FUNCTIONS for f in self.host_functions.get(name, [])):
+                    good = False
+                    self.fail('host %s: apim_hazelcast_members lists %s, which is not an APIM manager or worker; fix: '
+                              'remove %s from apim_hazelcast_members of %s' % (host, name, name, host))
+            if good and dc is not None:
+                self.hz_host[host] = [member(h) for h in override]
+
+    def databases(self, port):
+        """Invariant 7: unique server ids; offsets 1..N unique per DC; increment N."""
+        if not _is_int(port) or not 0 < port < 65536:
+            self.fail('group all: apim_db_port must be a TCP port (1-65535), got %r; fix: correct it in '
+                      'group_vars/all' % (port,))
+            port = GLOBAL_VARIABLES['apim_db_port']
+        count = len(self.order)
+        self.server_id = {}
+        self.db_dc = {}
+        by_id = {}
+        for index, dc in enumerate(self.order, start=1):
+            hosts = self.dc_function_hosts[dc]['db']
+            for position, host in enumerate(hosts, start=1):
+                value = self.hv(host, 'db_replication_server_id')
+                if value is None:
+                    value = index * SERVER_ID_STRIDE + position
+                elif not _is_int(value) or not 0 < value <= SERVER_ID_MAX:
+                    self.fail('host %s: db_replication_server_id must be an integer in 1..%d, got %r; fix: correct it '
+                              'or remove it to use the derived id' % (host, SERVER_ID_MAX, value))
+                    continue
+                self.server_id[host] = value
+                by_id.setdefault(value, []).append(host)
+            first = hosts[0] if hosts else None
+            self.db_dc[dc] = {
+                'host': first,
+                'address': self.address.get(first) if first else None,
+                'port': port,
+                'endpoint': '%s:%d' % (self.address[first], port) if first else None,
+                'hosts': list(hosts),
+                'server_ids': dict((h, self.server_id[h]) for h in hosts if h in self.server_id),
+                'gtid_domain_id': index,
+                'auto_increment_offset': index,
+                'auto_increment_increment': count,
+            }
+        for value, hosts in sorted(by_id.items()):
+            if len(hosts) > 1:
+                self.fail('host %s: share db_replication_server_id %d; fix: give each DB host a unique '
+                          'db_replication_server_id, or remove the overrides to use the derived ids'
+                          % (', '.join(sorted(hosts)), value))
+        offsets = {}
+        for dc, db in self.db_dc.items():
+            offsets.setdefault(db['auto_increment_offset'], []).append(dc)
+            if not 1 <= db['auto_increment_offset'] <= count or db['auto_increment_increment'] != count:
+                self.fail('group %s: auto_increment_offset %d / increment %d is outside 1..%d / %d; fix: list every '
+                          'DC exactly once in apim_dc_order' % (dc, db['auto_increment_offset'],
+                                                                db['auto_increment_increment'], count, count))
+        for offset, dcs in sorted(offsets.items()):
+            if len(dcs) > 1:
+                self.fail('group %s: share auto_increment_offset %d; fix: list every DC exactly once in apim_dc_order'
+                          % (', '.join(sorted(dcs)), offset))
+
+    def svn(self, repository):
+        """Invariant 8: the SVN master is in the master DC, every other DC's SVN is a read-only mirror."""
+        if not isinstance(repository, str) or not repository or '/' in repository:
+            self.fail('group all: apim_svn_repository must be a plain repository name, got %r; fix: set it to a name '
+                      'such as apim' % (repository,))
+            repository = GLOBAL_VARIABLES['apim_svn_repository']
+        self.svn_dc = {}
+        self.svn_master_url = None
+        for dc in self.order:
+            hosts = self.dc_function_hosts[dc]['svn']
+            if not hosts:
+                self.svn_dc[dc] = None
+                continue
+            host = hosts[0]
+            expected = 'master' if dc == self.master else 'mirror'
+            mode = self.hv(host, 'apim_svn_mode')
+            if mode is None:
+                mode = expected
+            elif mode not in SVN_MODES:
+                self.fail('host %s: apim_svn_mode must be master or mirror, got %r; fix: remove it (the default is %s '
+                          'here)' % (host, mode, expected))
+                mode = expected
+            elif self.master is not None and mode != expected:
+                if mode == 'master':
+                    self.fail('host %s: apim_svn_mode=master in %s, but the SVN master must be in the master DC %s; '
+                              'fix: remove apim_svn_mode from %s (it is a read-only mirror)'
+                              % (host, dc, self.master, host))
+                else:
+                    self.fail('host %s: apim_svn_mode=mirror, but it is the SVN server of the master DC %s, which '
+                              'must be the read/write master; fix: remove apim_svn_mode from %s' % (host, dc, host))
+            url = 'http://%s/svn/%s' % (self.address[host], repository)
+            self.svn_dc[dc] = {'host': host, 'address': self.address[host], 'url': url, 'mode': mode,
+                               'master': mode == 'master', 'read_only': mode != 'master'}
+            if dc == self.master:
+                self.svn_master_url = url
+        for dc, svn in self.svn_dc.items():
+            if svn is not None:
+                svn['master_url'] = self.svn_master_url
+
+    # -- result ------------------------------------------------------------
+
+    def result(self, prefix):
+        count = len(self.order)
+        datacenters = {}
+        for index, dc in enumerate(self.order, start=1):
+            per_function = self.dc_function_hosts[dc]
+            datacenters[dc] = {
+                'name': dc,
+                'index': index,
+                'master': dc == self.master,
+                'hosts': list(self.dc_hosts[dc]),
+                'managers': list(per_function['manager']),
+                'workers': list(per_function['worker']),
+                'svn_servers': list(per_function['svn']),
+                'db_servers': list(per_function['db']),
+                'load_balancers': list(per_function['lb']),
+                'publishers': [h for h in per_function['manager'] if self.publisher.get(h)],
+                'svn': self.svn_dc[dc],
+                'db': self.db_dc[dc],
+                'hazelcast': self.hz_dc[dc],
+            }
+        hosts = {}
+        for host in self.all_hosts:
+            dc = self.host_dc[host]
+            functions = self.host_functions.get(host, [])
+            apim = any(f in APIM_FUNCTIONS for f in functions)
+            is_committer = host == self.committer_host
+            dc_data = datacenters[dc]
+            hosts[host] = {
+                'dc': dc,
+                'dc_index': dc_data['index'],
+                'master_dc': dc == self.master,
+                'functions': list(functions),
+                'address': self.address[host],
+                'depsync_committer': is_committer,
+                'depsync_mode': ('commit' if is_committer else 'checkout') if apim else None,
+                'publisher_enabled': self.publisher[host],
+                'svn_url': dc_data['svn']['url'],
+                'svn_master_url': self.svn_master_url,
+                'db_endpoint': dc_data['db']['endpoint'],
+                'db_server_id': self.server_id.get(host),
+                'hazelcast_domain': dc_data['hazelcast']['domain'] if apim else None,
+                'hazelcast_sub_domain': ('mgt' if 'manager' in functions else 'worker') if apim else None,
+                'hazelcast_port': self.hz_port[host] if apim else None,
+                'hazelcast_members': self.hz_host.get(host, []) if apim else [],
+            }
+        return {
+            'master_dc': self.master,
+            'dc_order': list(self.order),
+            'dc_count': count,
+            'depsync_committer': self.committer_host,
+            'svn_master_url': self.svn_master_url,
+            'publishers': [h for h in self.all_hosts if self.publisher.get(h)],
+            'hazelcast_domain_prefix': prefix,
+            'datacenters': datacenters,
+            'hosts': hosts,
+        }
+
+
+def build_topology(groups, hostvars, datacenters, options=None):
+    """Compute the topology and validate every invariant.
+
+    :arg groups: mapping group name -> list of host names (Ansible's flat
+        ``groups``); the functional groups and the DC groups are read.
+    :arg hostvars: mapping host name -> dict of that host's variables; only
+        the names in ``READ_VARIABLES`` are looked at.
+    :arg datacenters: names of the DC groups (the children of ``datacenters``).
+    :arg options: optional explicit values for the inventory-wide settings
+        (keys of ``GLOBAL_VARIABLES``); an explicit value wins over hostvars.
+    :returns: the topology dict (see docs/topology.md).
+    :raises TopologyError: with every violation found, when any invariant is broken.
+    """
+    options = dict(options or {})
+    unknown = sorted(set(options) - set(GLOBAL_VARIABLES))
+    if unknown:
+        raise TypeError('unknown topology option(s): %s' % ', '.join(unknown))
+    builder = _Builder(groups, hostvars, datacenters, options)
+    builder.membership()
+    builder.master_dc()
+    builder.dc_order()
+    builder.functions_per_dc()
+    builder.addresses()
+    builder.committer()
+    builder.publishers()
+    prefix, seen = builder.setting('apim_hazelcast_domain_prefix', builder.all_hosts)
+    if seen:
+        builder.disagreement('apim_hazelcast_domain_prefix', seen, 'Hazelcast domains must be named the same way')
+        prefix = GLOBAL_VARIABLES['apim_hazelcast_domain_prefix']
+    elif not isinstance(prefix, str) or not prefix:
+        builder.fail('group all: apim_hazelcast_domain_prefix must be a non-empty string, got %r; fix: set it to e.g. '
+                     'wso2.am' % (prefix,))
+        prefix = GLOBAL_VARIABLES['apim_hazelcast_domain_prefix']
+    builder.hazelcast(prefix)
+    port, seen = builder.setting('apim_db_port', builder.all_hosts)
+    if seen:
+        builder.disagreement('apim_db_port', seen, 'all DC databases listen on the same port')
+        port = GLOBAL_VARIABLES['apim_db_port']
+    builder.databases(port)
+    repository, seen = builder.setting('apim_svn_repository', builder.all_hosts)
+    if seen:
+        builder.disagreement('apim_svn_repository', seen, 'mirrors replicate one repository')
+        repository = GLOBAL_VARIABLES['apim_svn_repository']
+    builder.svn(repository)
+    if builder.master is not None and builder.committer_host is None and not builder.violations:
+        builder.fail('group %s: no depsync committer could be chosen; fix: set apim_depsync_committer to a manager '
+                     'of %s' % (builder.master, builder.master))
+    if builder.violations:
+        raise TopologyError(builder.violations)
+    return builder.result(prefix)

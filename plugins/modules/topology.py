@@ -1,0 +1,197 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: multidc.apim contributors
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+"""Documentation of the controller-side action multidc.apim.topology (plugins/action/topology.py)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type  # pylint: disable=invalid-name
+
+DOCUMENTATION = r"""
+---
+module: topology
+short_description: Compute and validate the multi-DC topology from the inventory
+version_added: 0.1.0
+description:
+  - Runs on the controller only (action plugin); it never connects to a managed host.
+  - Reads the inventory groups (C(datacenters) and its child groups, one per DC; C(apim_managers), C(apim_workers),
+    C(svn_servers), C(db_servers), C(load_balancers)) and, for every deployed host, only the topology variables
+    (C(apim_master_dc), C(apim_dc_order), C(apim_depsync_committer), C(apim_svn_repository), C(apim_db_port),
+    C(apim_hazelcast_domain_prefix), C(apim_address), C(apim_publisher_enabled), C(apim_hazelcast_members),
+    C(apim_hazelcast_port), C(apim_svn_mode), C(db_replication_server_id)).
+  - Computes the per-DC host lists by function, the master DC, the single depsync committer, each DC's SVN URL (the
+    master's marked), each DC's DB endpoint, server ids, GTID domain id and auto-increment offset/increment, the
+    Hazelcast domain and well-known members per DC, and the publisher placement.
+  - Validates every invariant of the architecture and, when any is broken, fails once with B(all) violations, one per
+    line, each naming the host or group and saying how to fix it.
+  - Returns the result as the fact O(ansible_facts.apim_topology). Used with C(run_once=true) in a play over all hosts
+    (as C(playbooks/preflight.yml) does), the fact is set on every host of the play.
+  - Inventory-wide variables must have one value for every host (set them in C(group_vars/all)); hosts that disagree
+    are a violation. The options below override them explicitly.
+  - See C(docs/topology.md) in the collection for the variables and the invariants.
+author:
+  - multidc.apim developers
+options:
+  datacenters:
+    description:
+      - Names of the DC groups.
+      - Default is the child groups of the C(datacenters) group, read from the inventory.
+    type: list
+    elements: str
+  fact_name:
+    description:
+      - Name of the fact to set.
+    type: str
+    default: apim_topology
+  master_dc:
+    description:
+      - Master DC; overrides the inventory variable C(apim_master_dc).
+    type: str
+  dc_order:
+    description:
+      - Order of the DCs, which fixes each DC's replication index; overrides C(apim_dc_order).
+      - Default is the DC names sorted.
+    type: list
+    elements: str
+  depsync_committer:
+    description:
+      - The one depsync committer; overrides C(apim_depsync_committer).
+      - Default is the first manager, by name, of the master DC.
+    type: str
+  svn_repository:
+    description:
+      - SVN repository name in C(http://<svn address>/svn/<repository>); overrides C(apim_svn_repository).
+      - Default is C(apim).
+    type: str
+  db_port:
+    description:
+      - Port of the DC databases; overrides C(apim_db_port).
+      - Default is C(3306).
+    type: int
+  hazelcast_domain_prefix:
+    description:
+      - Prefix of the per-DC Hazelcast domain C(<prefix>.<dc>.domain); overrides C(apim_hazelcast_domain_prefix).
+      - Default is C(wso2.am).
+    type: str
+attributes:
+  check_mode:
+    support: full
+    description: Computes the same result in check mode; nothing is ever changed.
+  diff_mode:
+    support: none
+  platform:
+    platforms: all
+    description: Runs on the controller only.
+  action:
+    support: full
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
+  idempotent:
+    support: full
+notes:
+  - The DC groups are read from the inventory object through the task's variable manager, because the C(groups)
+    variable is flat. Pass O(datacenters) when that is not available.
+"""
+
+EXAMPLES = r"""
+- name: Compute and validate the topology once, hand it to every host of the play
+  multidc.apim.topology:
+  run_once: true
+  delegate_to: localhost
+
+- name: Use it on a host
+  ansible.builtin.debug:
+    msg: >-
+      {{ inventory_hostname }} is in {{ ansible_facts.apim_topology.hosts[inventory_hostname].dc }},
+      its SVN is {{ ansible_facts.apim_topology.hosts[inventory_hostname].svn_url }}
+
+- name: Validate a candidate layout with explicit settings
+  multidc.apim.topology:
+    master_dc: dc2
+    dc_order: [dc2, dc1]
+  run_once: true
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+violations:
+  description: Every invariant violation found, one message each (only when the task fails).
+  returned: failure
+  type: list
+  elements: str
+  sample:
+    - "group dc2: has no host in svn_servers; fix: add a host of dc2 to svn_servers"
+datacenters_source:
+  description: Where the DC group names came from, C(inventory) or C(option).
+  returned: success
+  type: str
+  sample: inventory
+ansible_facts:
+  description: Facts set by the plugin.
+  returned: success
+  type: complex
+  contains:
+    apim_topology:
+      description:
+        - The computed topology (the key is O(fact_name)). See C(docs/topology.md) for every field.
+      returned: success
+      type: complex
+      contains:
+        master_dc:
+          description: Name of the master DC.
+          type: str
+          returned: success
+          sample: dc1
+        dc_order:
+          description: DC names in replication-index order (index = position + 1).
+          type: list
+          elements: str
+          returned: success
+          sample: [dc1, dc2]
+        dc_count:
+          description: Number of DCs, also the auto-increment increment.
+          type: int
+          returned: success
+          sample: 2
+        depsync_committer:
+          description: The only host with depsync AutoCommit enabled.
+          type: str
+          returned: success
+          sample: apim-dc1-mgr1
+        svn_master_url:
+          description: URL of the read/write SVN repository in the master DC.
+          type: str
+          returned: success
+          sample: http://apim-dc1-svn/svn/apim
+        publishers:
+          description: Hosts on which the publisher application is enabled.
+          type: list
+          elements: str
+          returned: success
+          sample: [apim-dc1-mgr1]
+        hazelcast_domain_prefix:
+          description: Prefix of the per-DC Hazelcast domains.
+          type: str
+          returned: success
+          sample: wso2.am
+        datacenters:
+          description:
+            - One entry per DC, keyed by DC name, with C(index), C(master), C(hosts), C(managers), C(workers),
+              C(svn_servers), C(db_servers), C(load_balancers), C(publishers), C(svn) (C(host), C(address), C(url),
+              C(mode), C(master), C(read_only), C(master_url)), C(db) (C(host), C(address), C(port), C(endpoint),
+              C(hosts), C(server_ids), C(gtid_domain_id), C(auto_increment_offset), C(auto_increment_increment))
+              and C(hazelcast) (C(domain), C(members)).
+          type: dict
+          returned: success
+        hosts:
+          description:
+            - One entry per deployed host, keyed by inventory name, with C(dc), C(dc_index), C(master_dc),
+              C(functions), C(address), C(depsync_committer), C(depsync_mode), C(publisher_enabled), C(svn_url),
+              C(svn_master_url), C(db_endpoint), C(db_server_id), C(hazelcast_domain), C(hazelcast_sub_domain),
+              C(hazelcast_port) and C(hazelcast_members).
+          type: dict
+          returned: success
+"""
