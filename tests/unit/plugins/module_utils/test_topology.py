@@ -1,0 +1,572 @@
+# -*- coding: utf-8 -*-
+"""Tables of inventories for the pure topology function (valid and invalid)."""
+
+from __future__ import absolute_import, division, print_function
+
+import copy
+import itertools
+import re
+
+import pytest
+
+from ansible_collections.multidc.apim.plugins.module_utils.topology import (
+    SERVER_ID_STRIDE,
+    TopologyError,
+    build_topology,
+)
+
+FUNCTION_GROUP = {'mgr': 'apim_managers', 'wkr': 'apim_workers', 'svn': 'svn_servers', 'db': 'db_servers',
+                  'lb': 'load_balancers'}
+
+
+class Inventory:
+    """A synthetic inventory: flat groups, per-host vars, DC names."""
+
+    def __init__(self, dcs=('dc1', 'dc2'), managers=1, workers=2, master='dc1'):
+        self.dcs = list(dcs)
+        self.groups = dict((g, []) for g in FUNCTION_GROUP.values())
+        self.groups['datacenters'] = []
+        self.hostvars = {}
+        for dc in self.dcs:
+            self.groups[dc] = []
+            counts = (('mgr', managers), ('wkr', workers), ('svn', 1), ('db', 1), ('lb', 1))
+            for kind, count in counts:
+                for n in range(1, count + 1):
+                    self.add('%s-%s%d' % (dc, kind, n), dc, FUNCTION_GROUP[kind])
+        if master is not None:
+            self.set_all('apim_master_dc', master)
+
+    def add(self, host, dc, *groups):
+        if dc is not None:
+            self.groups[dc].append(host)
+            self.groups['datacenters'].append(host)
+        for group in groups:
+            self.groups[group].append(host)
+        self.hostvars.setdefault(host, {})
+
+    def set_all(self, name, value):
+        for host in self.hostvars:
+            self.hostvars[host][name] = value
+
+    def set_dc(self, dc, name, value):
+        for host in self.groups[dc]:
+            self.hostvars[host][name] = value
+
+    def remove(self, host, group):
+        self.groups[group].remove(host)
+
+    def build(self, **options):
+        return build_topology(self.groups, self.hostvars, self.dcs, options)
+
+
+def violations_of(inventory, **options):
+    with pytest.raises(TopologyError) as info:
+        inventory.build(**options)
+    return info.value.violations
+
+
+# --------------------------------------------------------------------------
+# valid inventories
+
+
+def check_invariants(topo):
+    """Property checks of a computed topology against the eight invariants."""
+    dcs = topo['datacenters']
+    count = len(dcs)
+    assert topo['dc_count'] == count == len(topo['dc_order'])
+    # 1. one master DC, and it exists
+    assert topo['master_dc'] in dcs
+    assert [dc for dc, data in dcs.items() if data['master']] == [topo['master_dc']]
+    # 2. every host in exactly one DC
+    in_dcs = list(itertools.chain.from_iterable(data['hosts'] for data in dcs.values()))
+    assert len(in_dcs) == len(set(in_dcs))
+    for host, node in topo['hosts'].items():
+        assert host in dcs[node['dc']]['hosts']
+    # 3. every DC has what it needs
+    for data in dcs.values():
+        for key in ('managers', 'workers', 'svn_servers', 'db_servers', 'load_balancers'):
+            assert data[key], key
+    # 4. one committer, manager of the master DC
+    committers = [h for h, node in topo['hosts'].items() if node['depsync_committer']]
+    assert committers == [topo['depsync_committer']]
+    assert topo['depsync_committer'] in dcs[topo['master_dc']]['managers']
+    assert [h for h, n in topo['hosts'].items() if n['depsync_mode'] == 'commit'] == committers
+    # 5. publisher only on master-DC managers
+    assert topo['publishers']
+    assert set(topo['publishers']) <= set(dcs[topo['master_dc']]['managers'])
+    # 6. Hazelcast members DC-local
+    for host, node in topo['hosts'].items():
+        for member in node['hazelcast_members']:
+            assert topo['hosts'][member['host']]['dc'] == node['dc']
+            assert set(topo['hosts'][member['host']]['functions']) & {'manager', 'worker'}
+    # 7. replication ids
+    server_ids = [sid for data in dcs.values() for sid in data['db']['server_ids'].values()]
+    assert len(server_ids) == len(set(server_ids))
+    assert sorted(data['db']['auto_increment_offset'] for data in dcs.values()) == list(range(1, count + 1))
+    assert sorted(data['db']['gtid_domain_id'] for data in dcs.values()) == list(range(1, count + 1))
+    assert {data['db']['auto_increment_increment'] for data in dcs.values()} == {count}
+    # 8. SVN master in the master DC, the rest read-only mirrors of it
+    for dc, data in dcs.items():
+        assert data['svn']['master'] is (dc == topo['master_dc'])
+        assert data['svn']['read_only'] is (dc != topo['master_dc'])
+        assert data['svn']['master_url'] == topo['svn_master_url']
+    assert topo['svn_master_url'] == dcs[topo['master_dc']]['svn']['url']
+
+
+def test_default_two_dc_topology():
+    inv = Inventory()
+    topo = inv.build()
+    check_invariants(topo)
+    assert topo['master_dc'] == 'dc1'
+    assert topo['dc_order'] == ['dc1', 'dc2']
+    assert topo['depsync_committer'] == 'dc1-mgr1'
+    assert topo['publishers'] == ['dc1-mgr1']
+    dc1, dc2 = topo['datacenters']['dc1'], topo['datacenters']['dc2']
+    assert dc1['svn']['url'] == 'http://dc1-svn1/svn/apim'
+    assert dc2['svn']['url'] == 'http://dc2-svn1/svn/apim'
+    assert dc2['svn']['mode'] == 'mirror' and dc1['svn']['mode'] == 'master'
+    assert dc1['db']['endpoint'] == 'dc1-db1:3306'
+    assert dc1['db']['server_ids'] == {'dc1-db1': SERVER_ID_STRIDE + 1}
+    assert dc2['db']['server_ids'] == {'dc2-db1': 2 * SERVER_ID_STRIDE + 1}
+    assert (dc2['db']['gtid_domain_id'], dc2['db']['auto_increment_offset'], dc2['db']['auto_increment_increment']) \
+        == (2, 2, 2)
+    assert dc1['hazelcast']['domain'] == 'wso2.am.dc1.domain'
+    assert [m['host'] for m in dc2['hazelcast']['members']] == ['dc2-mgr1', 'dc2-wkr1', 'dc2-wkr2']
+    assert dc1['load_balancers'] == ['dc1-lb1']
+    node = topo['hosts']['dc2-wkr1']
+    assert node['dc'] == 'dc2' and node['functions'] == ['worker']
+    assert node['svn_url'] == dc2['svn']['url'] and node['db_endpoint'] == 'dc2-db1:3306'
+    assert node['hazelcast_sub_domain'] == 'worker' and node['depsync_mode'] == 'checkout'
+    assert node['publisher_enabled'] is False
+    assert topo['hosts']['dc1-mgr1']['depsync_mode'] == 'commit'
+    assert topo['hosts']['dc1-mgr1']['hazelcast_sub_domain'] == 'mgt'
+    assert topo['hosts']['dc1-db1']['depsync_mode'] is None
+    assert topo['hosts']['dc1-db1']['hazelcast_members'] == []
+
+
+def _reverse_order(inv):
+    inv.set_all('apim_dc_order', ['dc2', 'dc1'])
+
+
+def _three_dcs(inv):
+    pass
+
+
+def _explicit_committer(inv):
+    inv.set_all('apim_depsync_committer', 'dc1-mgr2')
+
+
+def _publisher_only_on_mgr2(inv):
+    inv.hostvars['dc1-mgr1']['apim_publisher_enabled'] = False
+    inv.hostvars['dc1-mgr2']['apim_publisher_enabled'] = True
+    inv.hostvars['dc2-mgr1']['apim_publisher_enabled'] = False
+
+
+def _hazelcast_override(inv):
+    inv.hostvars['dc2-wkr2']['apim_hazelcast_members'] = ['dc2-mgr1', 'dc2-mgr2']
+    inv.hostvars['dc2-mgr1']['apim_hazelcast_port'] = 4100
+
+
+def _server_id_override(inv):
+    inv.hostvars['dc1-db1']['db_replication_server_id'] = 11
+    inv.hostvars['dc2-db1']['db_replication_server_id'] = 12
+
+
+def _addresses(inv):
+    for host in inv.hostvars:
+        inv.hostvars[host]['apim_address'] = host + '.net'
+
+
+def _custom_names(inv):
+    inv.set_all('apim_svn_repository', 'depsync')
+    inv.set_all('apim_db_port', 3307)
+    inv.set_all('apim_hazelcast_domain_prefix', 'acme')
+
+
+def _two_db_per_dc(inv):
+    inv.add('dc1-db2', 'dc1', 'db_servers')
+    inv.hostvars['dc1-db2']['apim_master_dc'] = 'dc1'
+
+
+VALID = [
+    # id, inventory kwargs, mutation, expectations: path -> value
+    ('reverse-dc-order', {}, _reverse_order, {
+        ('dc_order',): ['dc2', 'dc1'],
+        ('datacenters', 'dc2', 'db', 'auto_increment_offset'): 1,
+        ('datacenters', 'dc1', 'db', 'gtid_domain_id'): 2,
+        ('datacenters', 'dc1', 'db', 'server_ids', 'dc1-db1'): 2 * SERVER_ID_STRIDE + 1,
+        ('hosts', 'dc2-lb1', 'dc_index'): 1,
+    }),
+    ('three-dcs-master-dc3', {'dcs': ('dc1', 'dc2', 'dc3'), 'master': 'dc3'}, _three_dcs, {
+        ('datacenters', 'dc3', 'db', 'auto_increment_offset'): 3,
+        ('datacenters', 'dc1', 'db', 'auto_increment_increment'): 3,
+        ('depsync_committer',): 'dc3-mgr1',
+        ('svn_master_url',): 'http://dc3-svn1/svn/apim',
+        ('datacenters', 'dc1', 'svn', 'mode'): 'mirror',
+    }),
+    ('explicit-committer', {'managers': 2}, _explicit_committer, {
+        ('depsync_committer',): 'dc1-mgr2',
+        ('hosts', 'dc1-mgr1', 'depsync_mode'): 'checkout',
+        ('publishers',): ['dc1-mgr1', 'dc1-mgr2'],
+    }),
+    ('publisher-per-host', {'managers': 2}, _publisher_only_on_mgr2, {
+        ('publishers',): ['dc1-mgr2'],
+        ('datacenters', 'dc1', 'publishers'): ['dc1-mgr2'],
+        ('hosts', 'dc1-mgr1', 'publisher_enabled'): False,
+    }),
+    ('hazelcast-override', {'managers': 2}, _hazelcast_override, {
+        ('hosts', 'dc2-wkr2', 'hazelcast_members'): [
+            {'host': 'dc2-mgr1', 'address': 'dc2-mgr1', 'port': 4100},
+            {'host': 'dc2-mgr2', 'address': 'dc2-mgr2', 'port': 4000}],
+        ('hosts', 'dc2-mgr1', 'hazelcast_port'): 4100,
+    }),
+    ('server-id-override', {}, _server_id_override, {
+        ('datacenters', 'dc1', 'db', 'server_ids'): {'dc1-db1': 11},
+        ('hosts', 'dc2-db1', 'db_server_id'): 12,
+    }),
+    ('apim-address', {}, _addresses, {
+        ('svn_master_url',): 'http://dc1-svn1.net/svn/apim',
+        ('datacenters', 'dc2', 'db', 'endpoint'): 'dc2-db1.net:3306',
+        ('hosts', 'dc2-wkr1', 'address'): 'dc2-wkr1.net',
+    }),
+    ('custom-names', {}, _custom_names, {
+        ('datacenters', 'dc2', 'svn', 'url'): 'http://dc2-svn1/svn/depsync',
+        ('datacenters', 'dc2', 'db', 'endpoint'): 'dc2-db1:3307',
+        ('datacenters', 'dc2', 'hazelcast', 'domain'): 'acme.dc2.domain',
+    }),
+    ('two-dbs-in-a-dc', {}, _two_db_per_dc, {
+        ('datacenters', 'dc1', 'db', 'server_ids'): {'dc1-db1': SERVER_ID_STRIDE + 1, 'dc1-db2': SERVER_ID_STRIDE + 2},
+        ('datacenters', 'dc1', 'db', 'endpoint'): 'dc1-db1:3306',
+    }),
+]
+
+
+@pytest.mark.parametrize('kwargs, mutate, expected', [case[1:] for case in VALID], ids=[case[0] for case in VALID])
+def test_valid_inventories(kwargs, mutate, expected):
+    inv = Inventory(**kwargs)
+    mutate(inv)
+    topo = inv.build()
+    check_invariants(topo)
+    for path, value in expected.items():
+        got = topo
+        for key in path:
+            got = got[key]
+        assert got == value, path
+
+
+def test_options_override_inventory_variables():
+    inv = Inventory()
+    topo = inv.build(apim_master_dc='dc2', apim_dc_order=['dc2', 'dc1'])
+    check_invariants(topo)
+    assert topo['master_dc'] == 'dc2'
+    assert topo['depsync_committer'] == 'dc2-mgr1'
+    assert topo['publishers'] == ['dc2-mgr1']
+    assert topo['datacenters']['dc2']['db']['auto_increment_offset'] == 1
+
+
+def test_unknown_option_is_a_programming_error():
+    with pytest.raises(TypeError):
+        Inventory().build(apim_nonsense=1)
+
+
+def test_input_is_not_modified():
+    inv = Inventory(managers=2)
+    _hazelcast_override(inv)
+    groups, hostvars = copy.deepcopy(inv.groups), copy.deepcopy(inv.hostvars)
+    inv.build()
+    assert (inv.groups, inv.hostvars) == (groups, hostvars)
+
+
+def test_large_synthetic_topology_holds_every_invariant():
+    dcs = ['dc%02d' % n for n in range(1, 21)]
+    inv = Inventory(dcs=dcs, managers=3, workers=90, master='dc07')
+    topo = inv.build()
+    check_invariants(topo)
+    assert topo['dc_count'] == 20
+    assert len(topo['hosts']) == 20 * (3 + 90 + 3)
+    assert topo['datacenters']['dc20']['db']['auto_increment_offset'] == 20
+
+
+# --------------------------------------------------------------------------
+# invalid inventories: each case lists the patterns of ALL violations expected
+
+
+def _drop_master(inv):
+    for host in inv.hostvars:
+        del inv.hostvars[host]['apim_master_dc']
+
+
+def _unknown_master(inv):
+    inv.set_all('apim_master_dc', 'dc9')
+
+
+def _master_not_a_string(inv):
+    inv.set_all('apim_master_dc', ['dc1', 'dc2'])
+
+
+def _two_masters(inv):
+    inv.set_dc('dc2', 'apim_master_dc', 'dc2')
+
+
+def _host_in_two_dcs(inv):
+    inv.groups['dc2'].append('dc1-wkr1')
+
+
+def _host_in_no_dc(inv):
+    inv.add('stray-wkr', None, 'apim_workers')
+
+
+def _manager_and_worker(inv):
+    inv.groups['apim_workers'].append('dc1-mgr1')
+
+
+def _dc2_without_svn_and_workers(inv):
+    inv.remove('dc2-svn1', 'svn_servers')
+    inv.remove('dc2-wkr1', 'apim_workers')
+    inv.remove('dc2-wkr2', 'apim_workers')
+
+
+def _dc1_without_lb_db(inv):
+    inv.remove('dc1-lb1', 'load_balancers')
+    inv.remove('dc1-db1', 'db_servers')
+
+
+def _dc2_two_svn(inv):
+    inv.add('dc2-svn2', 'dc2', 'svn_servers')
+    inv.hostvars['dc2-svn2']['apim_master_dc'] = 'dc1'
+
+
+def _no_datacenters(inv):
+    inv.dcs = []
+
+
+def _two_committers_list(inv):
+    inv.set_all('apim_depsync_committer', ['dc1-mgr1', 'dc1-mgr2'])
+
+
+def _two_committers_per_dc(inv):
+    inv.set_dc('dc1', 'apim_depsync_committer', 'dc1-mgr1')
+    inv.set_dc('dc2', 'apim_depsync_committer', 'dc2-mgr1')
+
+
+def _committer_in_dc2(inv):
+    inv.set_all('apim_depsync_committer', 'dc2-mgr1')
+
+
+def _committer_is_worker(inv):
+    inv.set_all('apim_depsync_committer', 'dc1-wkr1')
+
+
+def _committer_unknown(inv):
+    inv.set_all('apim_depsync_committer', 'ghost')
+
+
+def _publisher_in_dc2(inv):
+    inv.hostvars['dc2-mgr1']['apim_publisher_enabled'] = True
+
+
+def _publisher_on_worker(inv):
+    inv.hostvars['dc1-wkr2']['apim_publisher_enabled'] = True
+
+
+def _publisher_nowhere(inv):
+    inv.hostvars['dc1-mgr1']['apim_publisher_enabled'] = False
+
+
+def _publisher_not_bool(inv):
+    inv.hostvars['dc1-mgr1']['apim_publisher_enabled'] = 'yes'
+
+
+def _hazelcast_cross_dc(inv):
+    inv.hostvars['dc1-wkr1']['apim_hazelcast_members'] = ['dc1-mgr1', 'dc2-mgr1']
+
+
+def _hazelcast_bad_members(inv):
+    inv.hostvars['dc2-wkr1']['apim_hazelcast_members'] = ['dc2-db1', 'nobody']
+    inv.hostvars['dc2-svn1']['apim_hazelcast_members'] = ['dc2-mgr1']
+    inv.hostvars['dc2-wkr2']['apim_hazelcast_members'] = 'dc2-mgr1'
+    inv.hostvars['dc2-mgr1']['apim_hazelcast_port'] = 70000
+
+
+def _duplicate_server_ids(inv):
+    inv.hostvars['dc1-db1']['db_replication_server_id'] = 7
+    inv.hostvars['dc2-db1']['db_replication_server_id'] = 7
+
+
+def _server_id_collides_with_derived(inv):
+    inv.hostvars['dc2-db1']['db_replication_server_id'] = SERVER_ID_STRIDE + 1
+
+
+def _bad_server_id(inv):
+    inv.hostvars['dc2-db1']['db_replication_server_id'] = 0
+
+
+def _bad_dc_order(inv):
+    inv.set_all('apim_dc_order', ['dc1', 'dc1', 'dc3'])
+
+
+def _dc_order_disagrees(inv):
+    inv.set_dc('dc1', 'apim_dc_order', ['dc1', 'dc2'])
+    inv.set_dc('dc2', 'apim_dc_order', ['dc2', 'dc1'])
+
+
+def _svn_master_in_dc2(inv):
+    inv.hostvars['dc2-svn1']['apim_svn_mode'] = 'master'
+
+
+def _svn_mirror_in_master(inv):
+    inv.hostvars['dc1-svn1']['apim_svn_mode'] = 'mirror'
+
+
+def _svn_mode_invalid(inv):
+    inv.hostvars['dc1-svn1']['apim_svn_mode'] = 'primary'
+
+
+def _bad_settings(inv):
+    inv.hostvars['dc1-lb1']['apim_address'] = ''
+    inv.set_all('apim_db_port', 'mysql')
+    inv.set_all('apim_svn_repository', 'a/b')
+
+
+def _many_at_once(inv):
+    _host_in_two_dcs(inv)                       # 2
+    inv.remove('dc2-lb1', 'load_balancers')     # 3
+    _committer_in_dc2(inv)                      # 4
+    _publisher_in_dc2(inv)                      # 5
+    inv.hostvars['dc1-wkr2']['apim_hazelcast_members'] = ['dc1-mgr1', 'dc2-mgr1']  # 6
+    _duplicate_server_ids(inv)                  # 7
+    _svn_master_in_dc2(inv)                     # 8
+
+
+def _no_master_and_more(inv):
+    # Without a master DC the master-relative checks (5, 8) cannot run; the
+    # rest must all still be reported.
+    _drop_master(inv)                           # 1
+    _dc2_two_svn(inv)                           # 3
+    del inv.hostvars['dc2-svn2']['apim_master_dc']
+    _publisher_on_worker(inv)                   # 5 (not relative to the master)
+    _hazelcast_cross_dc(inv)                    # 6
+    _bad_dc_order(inv)                          # 7
+
+
+INVALID = [
+    # id, inventory kwargs, mutation, patterns (one per expected violation, in any order)
+    ('1-no-master-dc', {}, _drop_master, [r'^group all: apim_master_dc is not set.*fix: set apim_master_dc']),
+    ('1-unknown-master-dc', {}, _unknown_master, [r"^group all: apim_master_dc names 'dc9', which is not a data center"]),
+    ('1-master-not-a-name', {}, _master_not_a_string, [r'^group all: apim_master_dc must name one DC']),
+    ('1-two-master-dcs', {}, _two_masters, [r"^group all: hosts disagree on apim_master_dc .*'dc1' seen by dc1-.*'dc2' seen "
+                                            r"by dc2-"]),
+    ('2-host-in-two-dcs', {}, _host_in_two_dcs, [r'^host dc1-wkr1: is in 2 data centers \(dc1, dc2\)']),
+    ('2-host-in-no-dc', {}, _host_in_no_dc, [r'^host stray-wkr: is deployed \(worker\) but is in no data center']),
+    ('2-manager-and-worker', {}, _manager_and_worker, [r'^host dc1-mgr1: is in both apim_managers and apim_workers']),
+    ('3-dc-missing-svn-and-workers', {}, _dc2_without_svn_and_workers, [
+        r'^group dc2: has no host in apim_workers; fix: add a host of dc2 to apim_workers',
+        r'^group dc2: has no host in svn_servers']),
+    ('3-dc-missing-lb-and-db', {}, _dc1_without_lb_db, [
+        r'^group dc1: has no host in load_balancers', r'^group dc1: has no host in db_servers']),
+    ('3-two-svn-servers', {}, _dc2_two_svn, [r'^group dc2: has 2 SVN servers \(dc2-svn1, dc2-svn2\)']),
+    ('3-no-datacenters', {}, _no_datacenters, [r'^group datacenters: has no child groups',
+                                               r"^group all: apim_master_dc names 'dc1', which is not a data center"]
+     + [r'^host %s: is deployed .* but is in no data center' % re.escape(h) for h in sorted(Inventory().hostvars)]),
+    ('4-two-committers-listed', {'managers': 2}, _two_committers_list, [
+        r'^group all: apim_depsync_committer names 2 committers \(dc1-mgr1, dc1-mgr2\)']),
+    ('4-two-committers-per-dc', {}, _two_committers_per_dc, [
+        r"^group all: hosts disagree on apim_depsync_committer \(that makes more than one depsync committer\)"]),
+    ('4-committer-in-dc2', {}, _committer_in_dc2, [r'^host dc2-mgr1: is the depsync committer but is in dc2, not in '
+                                                   r'the master DC dc1']),
+    ('4-committer-is-worker', {}, _committer_is_worker, [r'^host dc1-wkr1: is the depsync committer but is not in '
+                                                         r'apim_managers']),
+    ('4-committer-unknown', {}, _committer_unknown, [r'^host ghost: is named by apim_depsync_committer but is not in '
+                                                     r'the inventory']),
+    ('5-publisher-in-dc2', {}, _publisher_in_dc2, [r'^host dc2-mgr1: has apim_publisher_enabled=true in dc2, which is '
+                                                   r'not the master DC dc1']),
+    ('5-publisher-on-worker', {}, _publisher_on_worker, [r'^host dc1-wkr2: has apim_publisher_enabled=true but is not '
+                                                         r'a manager']),
+    ('5-publisher-nowhere', {}, _publisher_nowhere, [r'^group dc1: no manager of the master DC has the publisher']),
+    ('5-publisher-not-bool', {'managers': 2}, _publisher_not_bool, [r'^host dc1-mgr1: apim_publisher_enabled must be '
+                                                                    r'true or false']),
+    ('6-hazelcast-cross-dc', {}, _hazelcast_cross_dc, [r'^host dc1-wkr1: apim_hazelcast_members lists dc2-mgr1 from '
+                                                       r'dc2, but Hazelcast clustering stays inside one DC \(dc1\)']),
+    ('6-hazelcast-bad-members', {}, _hazelcast_bad_members, [
+        r'^host dc2-wkr1: apim_hazelcast_members lists dc2-db1, which is not an APIM manager or worker',
+        r'^host dc2-wkr1: apim_hazelcast_members lists nobody, which is not in the inventory',
+        r'^host dc2-svn1: sets apim_hazelcast_members but is not an APIM manager or worker',
+        r'^host dc2-wkr2: apim_hazelcast_members must be a non-empty list',
+        r'^host dc2-mgr1: apim_hazelcast_port must be a TCP port']),
+    ('7-duplicate-server-ids', {}, _duplicate_server_ids, [r'^host dc1-db1, dc2-db1: share db_replication_server_id 7']),
+    ('7-server-id-collides-with-derived', {}, _server_id_collides_with_derived, [
+        r'^host dc1-db1, dc2-db1: share db_replication_server_id %d' % (SERVER_ID_STRIDE + 1)]),
+    ('7-server-id-out-of-range', {}, _bad_server_id, [r'^host dc2-db1: db_replication_server_id must be an integer']),
+    ('7-dc-order-invalid', {}, _bad_dc_order, [
+        r'^group dc1: is listed more than once in apim_dc_order',
+        r'^group dc3: apim_dc_order lists dc3, which is not a data center',
+        r'^group dc2: is missing from apim_dc_order']),
+    ('7-dc-order-disagrees', {}, _dc_order_disagrees, [r'^group all: hosts disagree on apim_dc_order']),
+    ('8-svn-master-in-dc2', {}, _svn_master_in_dc2, [r'^host dc2-svn1: apim_svn_mode=master in dc2, but the SVN master '
+                                                     r'must be in the master DC dc1']),
+    ('8-svn-mirror-in-master', {}, _svn_mirror_in_master, [r'^host dc1-svn1: apim_svn_mode=mirror, but it is the SVN '
+                                                           r'server of the master DC dc1']),
+    ('8-svn-mode-invalid', {}, _svn_mode_invalid, [r"^host dc1-svn1: apim_svn_mode must be master or mirror, got "
+                                                   r"'primary'"]),
+    ('bad-settings', {}, _bad_settings, [
+        r'^host dc1-lb1: apim_address must be a non-empty host name',
+        r"^group all: apim_db_port must be a TCP port \(1-65535\), got 'mysql'",
+        r"^group all: apim_svn_repository must be a plain repository name, got 'a/b'"]),
+    ('many-at-once', {}, _many_at_once, [
+        r'^host dc1-wkr1: is in 2 data centers',
+        r'^group dc2: has no host in load_balancers',
+        r'^host dc2-mgr1: is the depsync committer but is in dc2',
+        r'^host dc2-mgr1: has apim_publisher_enabled=true in dc2',
+        r'^host dc1-wkr2: apim_hazelcast_members lists dc2-mgr1 from dc2',
+        r'^host dc1-db1, dc2-db1: share db_replication_server_id 7',
+        r'^host dc2-svn1: apim_svn_mode=master in dc2']),
+    ('no-master-and-more', {}, _no_master_and_more, [
+        r'^group all: apim_master_dc is not set',
+        r'^group dc2: has 2 SVN servers',
+        r'^host dc1-wkr2: has apim_publisher_enabled=true but is not a manager',
+        r'^host dc1-wkr1: apim_hazelcast_members lists dc2-mgr1 from dc2',
+        r'^group dc1: is listed more than once in apim_dc_order',
+        r'^group dc3: apim_dc_order lists dc3',
+        r'^group dc2: is missing from apim_dc_order']),
+]
+
+
+@pytest.mark.parametrize('kwargs, mutate, patterns', [case[1:] for case in INVALID], ids=[case[0] for case in INVALID])
+def test_invalid_inventories_list_every_violation(kwargs, mutate, patterns):
+    inv = Inventory(**kwargs)
+    mutate(inv)
+    violations = violations_of(inv)
+    unmatched = list(violations)
+    for pattern in patterns:
+        hits = [v for v in unmatched if re.search(pattern, v)]
+        assert len(hits) == 1, 'pattern %r matched %r in %r' % (pattern, hits, violations)
+        unmatched.remove(hits[0])
+    assert not unmatched, 'unexpected violations: %r' % unmatched
+    for violation in violations:
+        assert re.match(r'^(host|group) \S', violation), violation
+        assert '; fix: ' in violation, violation
+
+
+def test_every_invariant_is_covered_by_an_invalid_case():
+    covered = {case[0].split('-', 1)[0] for case in INVALID}
+    assert {str(n) for n in range(1, 9)} <= covered
+
+
+def test_error_message_lists_all_violations():
+    inv = Inventory()
+    _many_at_once(inv)
+    with pytest.raises(TopologyError) as info:
+        inv.build()
+    text = str(info.value)
+    assert text.startswith('%d topology violation(s):' % len(info.value.violations))
+    for violation in info.value.violations:
+        assert '- ' + violation in text
+
+
+def test_long_host_lists_are_shortened_in_messages():
+    dcs = ['dc%d' % n for n in range(1, 4)]
+    inv = Inventory(dcs=dcs, workers=20)
+    inv.set_dc('dc2', 'apim_master_dc', 'dc2')
+    violations = violations_of(inv)
+    assert len(violations) == 1
+    assert re.search(r"'dc1' seen by \S+(, \S+){4} and \d+ more", violations[0]), violations[0]
