@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Stand-in server of the sample pack: a TEST DOUBLE for the WSO2 API Manager server.
+
+The real pack cannot be downloaded here. This small HTTP server is what the
+sample pack's bin/wso2server.sh starts instead of the Carbon server, so that a
+load balancer has something to route to and tests can see, over HTTP, what the
+roles configured:
+
+- it listens on 9763 + <Ports><Offset> from repository/conf/carbon.xml (the
+  servlet HTTP port of Carbon 4.x);
+- GET / returns JSON naming the node, its DC, its profile and the clustering
+  settings read from axis2.xml;
+- GET /publisher, /store and /admin answer 200 only while the matching
+  jaggery app is deployed under repository/deployment/server/jaggeryapps,
+  404 otherwise, checked on every request (Carbon hot-deploys the same way).
+
+The DC comes from the MULTIDC_APIM_DC environment variable, which the
+worker_manager role's service unit sets as a plain label.
+"""
+import json
+import os
+import signal
+import socket
+import sys
+import xml.etree.ElementTree as ElementTree
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+CARBON_NS = "{http://wso2.org/projects/carbon/carbon.xml}"
+HTTP_BASE_PORT = 9763
+APPS = ("publisher", "store", "admin")
+
+
+def carbon_home():
+    return os.environ.get("CARBON_HOME") or os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def read_offset(home):
+    root = ElementTree.parse(os.path.join(home, "repository", "conf", "carbon.xml")).getroot()
+    offset = root.find("%sPorts/%sOffset" % (CARBON_NS, CARBON_NS))
+    return int(offset.text.strip()) if offset is not None and offset.text else 0
+
+
+def read_clustering(home):
+    root = ElementTree.parse(os.path.join(home, "repository", "conf", "axis2", "axis2.xml")).getroot()
+    clustering = root.find("clustering")
+    if clustering is None:
+        return {"enabled": False}
+    params = dict((p.get("name"), (p.text or "").strip()) for p in clustering.findall("parameter"))
+    members = [
+        "%s:%s" % ((m.findtext("hostName") or "").strip(), (m.findtext("port") or "").strip())
+        for m in clustering.findall("members/member")
+    ]
+    return {
+        "enabled": clustering.get("enable") == "true",
+        "domain": params.get("domain"),
+        "local_member_host": params.get("localMemberHost"),
+        "members": members,
+    }
+
+
+def profile_from_args(argv):
+    for arg in argv:
+        if arg.startswith("-Dprofile="):
+            return arg.split("=", 1)[1]
+    return "default"
+
+
+class Handler(BaseHTTPRequestHandler):
+    server_version = "SamplePackStandIn/1.0"
+
+    def _send(self, status, body, content_type="application/json"):
+        data = body.encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):  # noqa: N802 (http.server API)
+        home = self.server.carbon_home
+        path = self.path.split("?", 1)[0].rstrip("/") or "/"
+        app = path.lstrip("/").split("/", 1)[0]
+        if path == "/":
+            self._send(200, json.dumps(self.server.identity(), sort_keys=True))
+        elif path == "/health":
+            self._send(200, "ok\n", "text/plain")
+        elif app in APPS:
+            if os.path.isdir(os.path.join(home, "repository", "deployment", "server", "jaggeryapps", app)):
+                self._send(200, "%s served by %s\n" % (app, self.server.node), "text/plain")
+            else:
+                self._send(404, "%s is not deployed on %s\n" % (app, self.server.node), "text/plain")
+        else:
+            self._send(404, "not found\n", "text/plain")
+
+    def log_message(self, fmt, *args):
+        sys.stderr.write("standin %s %s\n" % (self.address_string(), fmt % args))
+
+
+class StandInServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, home, profile):
+        self.carbon_home = home
+        self.profile = profile
+        self.node = socket.gethostname()
+        self.port = HTTP_BASE_PORT + read_offset(home)
+        ThreadingHTTPServer.__init__(self, ("0.0.0.0", self.port), Handler)
+
+    def identity(self):
+        return {
+            "test_double": "sample pack stand-in server, not WSO2 API Manager",
+            "node": self.node,
+            "dc": os.environ.get("MULTIDC_APIM_DC", ""),
+            "profile": self.profile,
+            "port": self.port,
+            "clustering": read_clustering(self.carbon_home),
+            "apps": [a for a in APPS if os.path.isdir(
+                os.path.join(self.carbon_home, "repository", "deployment", "server", "jaggeryapps", a))],
+        }
+
+
+def main(argv):
+    server = StandInServer(carbon_home(), profile_from_args(argv))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    sys.stderr.write("standin: %s serving on port %d (profile %s)\n" % (server.node, server.port, server.profile))
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
