@@ -1,5 +1,6 @@
 # The two commands the README opens with are `make lab` and `make test`.
 SHELL := /bin/bash
+export VIRTUAL_ENV := $(CURDIR)/.venv
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 

@@ -5,7 +5,7 @@
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO"
-export PATH="$REPO/.venv/bin:$PATH"
+export VIRTUAL_ENV="$REPO/.venv" PATH="$REPO/.venv/bin:$PATH"
 export ANSIBLE_CONFIG="$REPO/ansible.cfg"
 export PY_COLORS=0 ANSIBLE_FORCE_COLOR=0 ANSIBLE_NOCOLOR=1 NO_COLOR=1
 
