@@ -1,0 +1,61 @@
+# -*- coding: utf-8 -*-
+# Copyright: multidc.apim contributors
+# SPDX-License-Identifier: Apache-2.0
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    """Options and attributes shared by the modules that edit one Carbon XML file.
+
+    The matching argument_spec is
+    C(plugins/module_utils/xml_file_common.py), C(xml_file_argument_spec()).
+    """
+
+    DOCUMENTATION = r'''
+options:
+  path:
+    description:
+      - Path of the XML file to edit on the target.
+      - The file must exist; it is edited in place, never created.
+    type: path
+    required: true
+    aliases: [dest]
+  backup:
+    description:
+      - Create a backup file including the timestamp information before writing, so you
+        can get the original file back if you somehow clobbered it incorrectly.
+      - A backup is made only when the file changes.
+    type: bool
+    default: false
+notes:
+  - The file is parsed once and written once per task, whatever the number of edits.
+  - Every byte that the edits do not touch stays identical, including the XML declaration and its
+    encoding (an ISO-8859-1 file stays ISO-8859-1), comments, multi-line attribute lists and CRLF line ends.
+  - Whether the task reports C(changed) is decided by comparing the bytes before and after.
+  - The write is atomic (a temporary file in the same directory, then a rename) and keeps
+    the owner, group and mode of the file.
+  - A missing element is created right after its commented-out template at the same level
+    (for example C(<!--HostName>...</HostName-->)), otherwise after its last sibling of the same name,
+    otherwise at the end of its parent, and it is indented like its siblings.
+  - Malformed XML, an ambiguous path and a file that cannot be written make the task fail
+    and leave the file untouched.
+requirements:
+  - lxml (on the target host)
+'''
+
+    ATTRIBUTES = r'''
+attributes:
+  check_mode:
+    description: Can run in check mode and return the changed status and diff without modifying the file.
+  diff_mode:
+    description: Returns the real before and after file contents, with secret values masked.
+  idempotent:
+    description: Running the task again with the same options reports no change and leaves the file byte-identical.
+  platform:
+    description: Target OS families that can be operated against.
+    platforms: posix
+  safe_file_operations:
+    description: Writes through a temporary file and an atomic rename, keeping owner, group and mode.
+'''
