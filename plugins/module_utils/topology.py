@@ -124,17 +124,23 @@ class _Builder:
             return self.options[name], {}
         seen = {}
         values = {}
+        unset = []
         for host in hosts:
             hostvars = self.hostvars.get(host, {})
-            if name not in hostvars or hostvars[name] is None:
+            if hostvars.get(name) is None:
+                unset.append(host)
                 continue
             key = _freeze(hostvars[name])
             values.setdefault(key, hostvars[name])
             seen.setdefault(key, []).append(host)
         if not values:
             return GLOBAL_VARIABLES[name], {}
-        if len(values) > 1:
-            return None, dict((repr(values[k]), hosts_) for k, hosts_ in seen.items())
+        if len(values) > 1 or unset:
+            # Hosts that do not set it see the default: that is a second value.
+            labels = dict((repr(values[k]), hosts_) for k, hosts_ in seen.items())
+            if unset:
+                labels['(not set)'] = unset
+            return None, labels
         return next(iter(values.values())), {}
 
     def disagreement(self, name, seen, what):

@@ -27,6 +27,7 @@ class Inventory:
         self.groups = dict((g, []) for g in FUNCTION_GROUP.values())
         self.groups['datacenters'] = []
         self.hostvars = {}
+        self.common = {}  # what group_vars/all would give every host
         for dc in self.dcs:
             self.groups[dc] = []
             counts = (('mgr', managers), ('wkr', workers), ('svn', 1), ('db', 1), ('lb', 1))
@@ -42,9 +43,10 @@ class Inventory:
             self.groups['datacenters'].append(host)
         for group in groups:
             self.groups[group].append(host)
-        self.hostvars.setdefault(host, {})
+        self.hostvars.setdefault(host, dict(self.common))
 
     def set_all(self, name, value):
+        self.common[name] = value
         for host in self.hostvars:
             self.hostvars[host][name] = value
 
@@ -185,7 +187,6 @@ def _custom_names(inv):
 
 def _two_db_per_dc(inv):
     inv.add('dc1-db2', 'dc1', 'db_servers')
-    inv.hostvars['dc1-db2']['apim_master_dc'] = 'dc1'
 
 
 VALID = [
@@ -292,6 +293,7 @@ def test_large_synthetic_topology_holds_every_invariant():
 
 
 def _drop_master(inv):
+    inv.common.pop('apim_master_dc')
     for host in inv.hostvars:
         del inv.hostvars[host]['apim_master_dc']
 
@@ -333,7 +335,6 @@ def _dc1_without_lb_db(inv):
 
 def _dc2_two_svn(inv):
     inv.add('dc2-svn2', 'dc2', 'svn_servers')
-    inv.hostvars['dc2-svn2']['apim_master_dc'] = 'dc1'
 
 
 def _no_datacenters(inv):
@@ -405,6 +406,11 @@ def _bad_dc_order(inv):
     inv.set_all('apim_dc_order', ['dc1', 'dc1', 'dc3'])
 
 
+def _committer_set_on_some_hosts(inv):
+    # dc1 hosts see the default committer (dc1-mgr1), dc2 hosts see dc1-mgr2: two committers
+    inv.set_dc('dc2', 'apim_depsync_committer', 'dc1-mgr2')
+
+
 def _dc_order_disagrees(inv):
     inv.set_dc('dc1', 'apim_dc_order', ['dc1', 'dc2'])
     inv.set_dc('dc2', 'apim_dc_order', ['dc2', 'dc1'])
@@ -443,7 +449,6 @@ def _no_master_and_more(inv):
     # rest must all still be reported.
     _drop_master(inv)                           # 1
     _dc2_two_svn(inv)                           # 3
-    del inv.hostvars['dc2-svn2']['apim_master_dc']
     _publisher_on_worker(inv)                   # 5 (not relative to the master)
     _hazelcast_cross_dc(inv)                    # 6
     _bad_dc_order(inv)                          # 7
@@ -472,6 +477,8 @@ INVALID = [
         r'^group all: apim_depsync_committer names 2 committers \(dc1-mgr1, dc1-mgr2\)']),
     ('4-two-committers-per-dc', {}, _two_committers_per_dc, [
         r"^group all: hosts disagree on apim_depsync_committer \(that makes more than one depsync committer\)"]),
+    ('4-committer-set-on-some-hosts', {'managers': 2}, _committer_set_on_some_hosts, [
+        r"^group all: hosts disagree on apim_depsync_committer .*'dc1-mgr2' seen by dc2-.*\(not set\) seen by dc1-"]),
     ('4-committer-in-dc2', {}, _committer_in_dc2, [r'^host dc2-mgr1: is the depsync committer but is in dc2, not in '
                                                    r'the master DC dc1']),
     ('4-committer-is-worker', {}, _committer_is_worker, [r'^host dc1-wkr1: is the depsync committer but is not in '
