@@ -379,6 +379,7 @@ class CarbonXmlDocument(object):
         self.original = data
         self.changes = []
         self._secrets = set()
+        self._secret_nodes = {}
         self._spans = {}
         self._keep = []
         self._unit = None
@@ -393,7 +394,8 @@ class CarbonXmlDocument(object):
             self.root = etree.fromstring(self.original, parser)
         except etree.XMLSyntaxError as exc:
             line, column = (exc.position if exc.position else (None, None))
-            raise XmlParseError('%s: malformed XML at line %s, column %s: %s' % (self.name, line, column, exc.msg),
+            reason = re.sub(r', line \d+, column \d+$', '', exc.msg or 'syntax error')
+            raise XmlParseError('%s: malformed XML at line %s, column %s: %s' % (self.name, line, column, reason),
                                 line=line, column=column)
         if self.root is None:
             raise XmlParseError('%s: the document has no root element' % self.name)
@@ -479,9 +481,9 @@ class CarbonXmlDocument(object):
 
     # -- render ------------------------------------------------------------
 
-    def render_text(self):
+    def render_text(self, mask=False):
         out = [self._prefix]
-        self._render(self.root, out)
+        self._render(self.root, out, mask)
         out.append(self._suffix)
         return ''.join(out)
 
@@ -489,7 +491,7 @@ class CarbonXmlDocument(object):
         """The document as bytes in its original encoding."""
         return self.render_text().encode(self.codec, 'xmlcharrefreplace')
 
-    def _render(self, node, out):
+    def _render(self, node, out, mask=False):
         span = self._spans.get(id(node))
         if not _is_element(node):
             if span is not None and node.text == span.text:
@@ -501,7 +503,7 @@ class CarbonXmlDocument(object):
             return
         kids = list(node)
         if span is None:
-            self._render_new(node, kids, out)
+            self._render_new(node, kids, out, mask)
             return
         stag = self._start_tag(node, span)
         if span.self_closing and not kids and not node.text:
@@ -510,12 +512,14 @@ class CarbonXmlDocument(object):
         if span.self_closing:
             stag = re.sub(r'\s*/>$', '>', stag)
         out.append(stag)
-        if node.text == span.text:
+        if mask and node.text and id(node) in self._secret_nodes:
+            out.append(SECRET_MASK)
+        elif node.text == span.text:
             out.append(self.text[span.stag_end:span.text_end])
         elif node.text:
             out.append(escape_text(node.text, self.newline))
         for kid in kids:
-            self._render(kid, out)
+            self._render(kid, out, mask)
             out.append(self._tail(kid))
         if span.self_closing:
             out.append('</%s>' % span.qname)
@@ -528,17 +532,19 @@ class CarbonXmlDocument(object):
             return self.text[span.end:span.tail_end]
         return escape_text(node.tail or '', self.newline)
 
-    def _render_new(self, node, kids, out):
+    def _render_new(self, node, kids, out, mask):
         qname, extra = self._qname_for_new(node)
         attrs = ''.join(' %s="%s"' % (self._attr_qname(node, k), escape_attr(v)) for k, v in node.attrib.items())
         if not kids and not node.text:
             out.append('<%s%s%s/>' % (qname, extra, attrs))
             return
         out.append('<%s%s%s>' % (qname, extra, attrs))
-        if node.text:
+        if mask and node.text and id(node) in self._secret_nodes:
+            out.append(SECRET_MASK)
+        elif node.text:
             out.append(escape_text(node.text, self.newline))
         for kid in kids:
-            self._render(kid, out)
+            self._render(kid, out, mask)
             out.append(self._tail(kid))
         out.append('</%s>' % qname)
 
@@ -716,11 +722,21 @@ class CarbonXmlDocument(object):
                     break
         return self._unit
 
-    def _child_indent(self, parent):
+    def _sibling_indent(self, parent):
+        """The most common indentation of the element children of ``parent`` (None if unknown)."""
+        counts = {}
         for kid in parent:
-            ind = self._indent_before(kid)
+            ind = self._indent_before(kid) if _is_element(kid) else None
             if ind is not None:
-                return ind
+                counts[ind] = counts.get(ind, 0) + 1
+        if not counts:
+            return None
+        return sorted(counts.items(), key=lambda item: -item[1])[0][0]
+
+    def _child_indent(self, parent):
+        ind = self._sibling_indent(parent)
+        if ind is not None:
+            return ind
         mine = self._indent_of(parent)
         grand = parent.getparent()
         if grand is not None:
@@ -793,7 +809,9 @@ class CarbonXmlDocument(object):
             parent.text = '\n' + indent
             el.tail = '\n' + parent_indent
             return
-        indent = self._indent_before(anchor)
+        indent = self._sibling_indent(parent)
+        if indent is None:
+            indent = self._indent_before(anchor)
         if indent is None:
             indent = self._child_indent(parent)
         tail = anchor.tail
@@ -843,7 +861,7 @@ class CarbonXmlDocument(object):
 
     def _set_text(self, el, value, secret=False):
         if secret:
-            self._note_secret(el.text, value)
+            self._secret_nodes[id(el)] = el
         if len(el):
             raise XmlEditError('%s: %s has child nodes; a text value cannot be set on it' % (self.name, self.describe(el)))
         if (el.text or '') == value:
@@ -937,10 +955,20 @@ class CarbonXmlDocument(object):
     # -- diff --------------------------------------------------------------
 
     def mask(self, text):
-        """Replace every secret value seen by the edits with a mask."""
+        """Replace the values of secret attributes seen by the edits with a mask."""
         for secret in sorted(self._secrets, key=len, reverse=True):
             text = text.replace(secret, SECRET_MASK)
         return text
+
+    def diff_texts(self):
+        """``(before, after)`` texts for a diff; the text of secret elements is masked in both."""
+        before = self.text
+        spans = sorted((self._spans[key] for key in self._secret_nodes if key in self._spans),
+                       key=lambda span: span.start, reverse=True)
+        for span in spans:
+            if span.text_end > span.stag_end:
+                before = before[:span.stag_end] + SECRET_MASK + before[span.text_end:]
+        return self.mask(before), self.mask(self.render_text(mask=True))
 
 
 def edit_bytes(data, edits, name='<xml>'):

@@ -94,9 +94,10 @@ def run_xml_edits(module, edits, path=None):
     changed = new != original
     result = dict(changed=changed, path=path, changes=[doc.mask(c) for c in doc.changes] if changed else [])
     if module._diff:
+        before, after = doc.diff_texts()
         result['diff'] = dict(
-            before=doc.mask(original.decode(doc.codec)),
-            after=doc.mask(new.decode(doc.codec)),
+            before=before,
+            after=after,
             before_header=path,
             after_header=path,
         )
