@@ -203,8 +203,8 @@ class _Builder:
                       % (value, known))
         elif value not in self.dc_hosts:
             self.fail('group all: apim_master_dc names %r, which is not a data center (a child group of %s); fix: set '
-                      'it to one of %s or add group %s under %s' % (value, DATACENTERS_GROUP, known, value,
-                                                                     DATACENTERS_GROUP))
+                      'it to one of %s or add group %s under %s'
+                      % (value, DATACENTERS_GROUP, known, value, DATACENTERS_GROUP))
         else:
             self.master = value
 
@@ -304,8 +304,7 @@ class _Builder:
             return
         if self.master is not None and self.host_dc.get(value) != self.master:
             self.fail('host %s: is the depsync committer but is in %s, not in the master DC %s; fix: name a manager '
-                      'of %s in apim_depsync_committer' % (value, self.host_dc.get(value, 'no DC'), self.master,
-                                                            self.master))
+                      'of %s in apim_depsync_committer' % (value, self.host_dc.get(value, 'no DC'), self.master, self.master))
             return
         self.committer_host = value
 
