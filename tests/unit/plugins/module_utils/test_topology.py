@@ -154,6 +154,10 @@ def _three_dcs(inv):
     pass
 
 
+def _managers_listed_in_reverse(inv):
+    inv.groups['apim_managers'].reverse()
+
+
 def _explicit_committer(inv):
     inv.set_all('apim_depsync_committer', 'dc1-mgr2')
 
@@ -204,6 +208,11 @@ VALID = [
         ('depsync_committer',): 'dc3-mgr1',
         ('svn_master_url',): 'http://dc3-svn1/svn/apim',
         ('datacenters', 'dc1', 'svn', 'mode'): 'mirror',
+    }),
+    ('default-committer-is-first-manager-by-name', {'managers': 3}, _managers_listed_in_reverse, {
+        ('depsync_committer',): 'dc1-mgr1',
+        ('datacenters', 'dc1', 'managers'): ['dc1-mgr1', 'dc1-mgr2', 'dc1-mgr3'],
+        ('hosts', 'dc1-mgr3', 'depsync_mode'): 'checkout',
     }),
     ('explicit-committer', {'managers': 2}, _explicit_committer, {
         ('depsync_committer',): 'dc1-mgr2',
