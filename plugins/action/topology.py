@@ -45,6 +45,7 @@ ARGUMENT_SPEC = {
     'svn_repository': {'type': 'str'},
     'db_port': {'type': 'int'},
     'hazelcast_domain_prefix': {'type': 'str'},
+    'required_groups': {'type': 'list', 'elements': 'str', 'choices': [group for group, dummy in FUNCTION_GROUPS]},
 }
 
 
@@ -114,7 +115,7 @@ class ActionModule(ActionBase):
                        if args[option] is not None)
         groups, hostvars = collect_inputs(task_vars, datacenters)
         try:
-            topology = build_topology(groups, hostvars, datacenters, options)
+            topology = build_topology(groups, hostvars, datacenters, options, args['required_groups'])
         except TopologyError as exc:
             lines = ['- %s' % to_text(v) for v in exc.violations]
             result.update(

@@ -98,11 +98,12 @@ def _freeze(value):
 class _Builder:
     """One computation: collects violations while it derives the topology."""
 
-    def __init__(self, groups, hostvars, datacenters, options):
+    def __init__(self, groups, hostvars, datacenters, options, required_groups):
         self.groups = groups
         self.hostvars = hostvars
         self.dc_names = list(datacenters)
         self.options = options
+        self.required_groups = required_groups
         self.violations = []
 
     # -- helpers -----------------------------------------------------------
@@ -250,7 +251,7 @@ class _Builder:
             for group, function in FUNCTION_GROUPS:
                 hosts = [h for h in self.function_hosts[function] if h in members and self.host_dc.get(h) == dc]
                 per_function[function] = hosts
-                if not hosts:
+                if not hosts and group in self.required_groups:
                     self.fail('group %s: has no host in %s; fix: add a host of %s to %s' % (dc, group, dc, group))
             if len(per_function['svn']) > 1:
                 self.fail('group %s: has %d SVN servers (%s), its SVN URL would be ambiguous; fix: keep exactly one '
@@ -528,7 +529,7 @@ class _Builder:
                 'depsync_committer': is_committer,
                 'depsync_mode': ('commit' if is_committer else 'checkout') if apim else None,
                 'publisher_enabled': self.publisher[host],
-                'svn_url': dc_data['svn']['url'],
+                'svn_url': (dc_data['svn'] or {}).get('url'),
                 'svn_master_url': self.svn_master_url,
                 'db_endpoint': dc_data['db']['endpoint'],
                 'db_server_id': self.server_id.get(host),
@@ -550,7 +551,7 @@ class _Builder:
         }
 
 
-def build_topology(groups, hostvars, datacenters, options=None):
+def build_topology(groups, hostvars, datacenters, options=None, required_groups=None):
     """Compute the topology and validate every invariant.
 
     :arg groups: mapping group name -> list of host names (Ansible's flat
@@ -560,6 +561,10 @@ def build_topology(groups, hostvars, datacenters, options=None):
     :arg datacenters: names of the DC groups (the children of ``datacenters``).
     :arg options: optional explicit values for the inventory-wide settings
         (keys of ``GLOBAL_VARIABLES``); an explicit value wins over hostvars.
+    :arg required_groups: the functional groups every DC must have a host in
+        (invariant 3); default all of ``FUNCTION_GROUPS``. A play that deploys
+        only one tier (for example the databases) narrows it; every other
+        invariant is still checked on the hosts that are there.
     :returns: the topology dict (see docs/topology.md).
     :raises TopologyError: with every violation found, when any invariant is broken.
     """
@@ -567,7 +572,12 @@ def build_topology(groups, hostvars, datacenters, options=None):
     unknown = sorted(set(options) - set(GLOBAL_VARIABLES))
     if unknown:
         raise TypeError('unknown topology option(s): %s' % ', '.join(unknown))
-    builder = _Builder(groups, hostvars, datacenters, options)
+    known_groups = [group for group, dummy in FUNCTION_GROUPS]
+    required_groups = known_groups if required_groups is None else list(required_groups)
+    unknown = sorted(set(required_groups) - set(known_groups))
+    if unknown:
+        raise TypeError('unknown functional group(s) in required_groups: %s' % ', '.join(unknown))
+    builder = _Builder(groups, hostvars, datacenters, options, set(required_groups))
     builder.membership()
     builder.master_dc()
     builder.dc_order()
@@ -594,7 +604,8 @@ def build_topology(groups, hostvars, datacenters, options=None):
         builder.disagreement('apim_svn_repository', seen, 'mirrors replicate one repository')
         repository = GLOBAL_VARIABLES['apim_svn_repository']
     builder.svn(repository)
-    if builder.master is not None and builder.committer_host is None and not builder.violations:
+    if (builder.master is not None and builder.committer_host is None and not builder.violations
+            and 'apim_managers' in builder.required_groups):
         builder.fail('group %s: no depsync committer could be chosen; fix: set apim_depsync_committer to a manager '
                      'of %s' % (builder.master, builder.master))
     if builder.violations:

@@ -77,6 +77,15 @@ options:
       - Prefix of the per-DC Hazelcast domain C(<prefix>.<dc>.domain); overrides C(apim_hazelcast_domain_prefix).
       - Default is C(wso2.am).
     type: str
+  required_groups:
+    description:
+      - The functional groups that every DC must have at least one host in (invariant 3).
+      - Narrow it for a play that deploys only some tiers, for example only C(db_servers) in a database-only
+        run. Every other invariant is still checked on the hosts that are in the inventory.
+      - Default is all of them.
+    type: list
+    elements: str
+    choices: [apim_managers, apim_workers, svn_servers, db_servers, load_balancers]
 attributes:
   check_mode:
     support: full

@@ -586,3 +586,57 @@ def test_long_host_lists_are_shortened_in_messages():
     violations = violations_of(inv)
     assert len(violations) == 1
     assert re.search(r"'dc1' seen by \S+(, \S+){4} and \d+ more", violations[0]), violations[0]
+
+
+# --------------------------------------------------------------------------
+# required_groups: a play that deploys only some tiers
+
+
+def _tier_only_inventory(kinds, dcs=('dc1', 'dc2')):
+    inv = Inventory(dcs=dcs, managers=0, workers=0)
+    for group in ('svn_servers', 'db_servers', 'load_balancers'):
+        for host in list(inv.groups[group]):
+            kind = host.rsplit('-', 1)[1].rstrip('0123456789')
+            if kind not in kinds:
+                inv.remove(host, group)
+                for dc in inv.dcs:
+                    if host in inv.groups[dc]:
+                        inv.groups[dc].remove(host)
+                        inv.groups['datacenters'].remove(host)
+                del inv.hostvars[host]
+    return inv
+
+
+def test_db_only_inventory_passes_when_only_db_servers_are_required():
+    inv = _tier_only_inventory({'db'}, dcs=('dc1', 'dc2', 'dc3'))
+    topo = build_topology(inv.groups, inv.hostvars, inv.dcs, {}, required_groups=['db_servers'])
+    assert [topo['datacenters'][dc]['db']['auto_increment_offset'] for dc in inv.dcs] == [1, 2, 3]
+    assert set(topo['datacenters'][dc]['db']['auto_increment_increment'] for dc in inv.dcs) == {3}
+    assert topo['datacenters']['dc2']['db']['host'] == 'dc2-db1'
+    assert topo['depsync_committer'] is None
+    assert topo['datacenters']['dc1']['svn'] is None
+
+
+def test_db_only_inventory_fails_invariant_3_by_default():
+    inv = _tier_only_inventory({'db'})
+    with pytest.raises(TopologyError) as info:
+        build_topology(inv.groups, inv.hostvars, inv.dcs, {})
+    missing = sorted(v.split(':')[0] + ' ' + v.split('in ')[1].split(';')[0]
+                     for v in info.value.violations if 'has no host in' in v)
+    assert missing == sorted('group %s %s' % (dc, g) for dc in ('dc1', 'dc2')
+                             for g in ('apim_managers', 'apim_workers', 'svn_servers', 'load_balancers'))
+
+
+def test_required_group_missing_in_one_dc_is_still_reported():
+    inv = _tier_only_inventory({'db', 'lb'})
+    inv.remove('dc2-lb1', 'load_balancers')
+    with pytest.raises(TopologyError) as info:
+        build_topology(inv.groups, inv.hostvars, inv.dcs, {}, required_groups=['db_servers', 'load_balancers'])
+    assert any(v.startswith('group dc2: has no host in load_balancers') for v in info.value.violations)
+    assert not any('db_servers' in v for v in info.value.violations)
+
+
+def test_unknown_required_group_is_a_programming_error():
+    inv = Inventory()
+    with pytest.raises(TypeError, match='databases'):
+        build_topology(inv.groups, inv.hostvars, inv.dcs, {}, required_groups=['databases'])
