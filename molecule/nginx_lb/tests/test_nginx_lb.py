@@ -1,0 +1,230 @@
+"""Testinfra checks for the nginx_lb scenario.
+
+Every request is made from inside the scenario's own load balancer containers
+to their own nginx (127.0.0.1), whose backends are the sample pack stand-in
+servers (a TEST DOUBLE for WSO2 API Manager) of the same DC. Every loop is
+bounded in count and in time.
+
+The tests address hosts by name through the molecule inventory instead of the
+``host`` fixture, so each one runs once, with the DC as a parameter.
+"""
+
+import hashlib
+import json
+import os
+import subprocess
+import time
+
+import pytest
+import testinfra
+
+INVENTORY = os.path.dirname(os.environ["MOLECULE_INVENTORY_FILE"])
+SCENARIO = os.environ["MOLECULE_SCENARIO_DIRECTORY"]
+DCS = ("dc1", "dc2")
+AFFINITY = {"dc1": "ip_hash", "dc2": "cookie"}
+GATEWAY = "https://127.0.0.1:8243/"
+GATEWAY_HTTP = "http://127.0.0.1:8280/"
+MANAGEMENT = "https://127.0.0.1:9443"
+FAIL_TIMEOUT = 5  # nginx_lb_fail_timeout in molecule.yml
+STANDIN_UNIT = "wso2am-standin.service"
+
+# A bounded HTTP client run inside a container: argv = url, count, mode.
+# mode "session": one client that keeps the cookies it is given;
+# mode "fresh": a new client (no cookies) for every request.
+# Prints a JSON list of [status, body, set_cookie] per request.
+CLIENT = r"""
+import json, ssl, sys, time, urllib.error, urllib.request
+url, count, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+cookies = {}
+out = []
+deadline = time.monotonic() + 30
+for _ in range(count):
+    if time.monotonic() > deadline:
+        break
+    if mode == "fresh":
+        cookies = {}
+    headers = {"Cookie": "; ".join("%s=%s" % kv for kv in cookies.items())} if cookies else {}
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        response = urllib.request.urlopen(request, timeout=5, context=ctx)
+        status, body, head = response.status, response.read().decode(), response.headers
+    except urllib.error.HTTPError as exc:
+        status, body, head = exc.code, exc.read().decode(), exc.headers
+    except Exception as exc:
+        status, body, head = 0, repr(exc), {}
+    set_cookie = head.get("Set-Cookie", "") if head else ""
+    if set_cookie:
+        name, _, value = set_cookie.split(";", 1)[0].partition("=")
+        cookies[name.strip()] = value.strip()
+    out.append([status, body, set_cookie])
+print(json.dumps(out))
+"""
+
+
+def get_host(name):
+    return testinfra.get_host("ansible://%s?ansible_inventory=%s" % (name, INVENTORY))
+
+
+def lb(dc):
+    return get_host("lb-%s-lb" % dc)
+
+
+def requests(dc, url, count, mode="session"):
+    result = lb(dc).run("python3 -c %s %s %s %s", CLIENT, url, str(count), mode)
+    assert result.rc == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def node_of(answer):
+    status, body, _ = answer
+    assert status == 200, answer
+    return json.loads(body)["node"]
+
+
+def workers(dc):
+    return {"lb-%s-wkr1" % dc, "lb-%s-wkr2" % dc}
+
+
+def tree_checksum(host, path="/etc/nginx"):
+    result = host.run("find %s -type f -print0 | sort -z | xargs -0 sha256sum", path)
+    assert result.rc == 0, result.stderr
+    return hashlib.sha256(result.stdout.encode()).hexdigest()
+
+
+@pytest.mark.parametrize("dc", DCS)
+def test_nginx_runs_with_a_valid_config(dc):
+    host = lb(dc)
+    assert host.service("nginx").is_running
+    assert host.service("nginx").is_enabled
+    assert host.run("nginx -t -q").rc == 0
+    key = host.file("/etc/nginx/multidc-apim/tls/lb.key")
+    assert key.mode == 0o600
+    assert key.user == "root"
+    assert host.file("/etc/nginx/multidc-apim/tls").mode == 0o700
+    assert host.file("/etc/nginx/nginx.conf").contains("Ansible managed")
+
+
+@pytest.mark.parametrize("dc", DCS)
+def test_upstreams_hold_this_dcs_nodes_only(dc):
+    upstreams = lb(dc).file("/etc/nginx/multidc-apim/upstreams.conf").content_string
+    other = "dc2" if dc == "dc1" else "dc1"
+    for name in sorted(workers(dc)) + ["lb-%s-mgr1" % dc]:
+        assert "server %s:9763 max_fails=1 fail_timeout=5s;" % name in upstreams
+    assert "lb-%s-" % other not in upstreams
+    assert ("ip_hash;" in upstreams) == (AFFINITY[dc] == "ip_hash")
+    assert ("hash $multidc_lb_affinity_key consistent;" in upstreams) == (AFFINITY[dc] == "cookie")
+
+
+@pytest.mark.parametrize("dc", DCS)
+def test_tls_certificate_is_the_lab_self_signed_one(dc):
+    cert = lb(dc).run(
+        "python3 -c %s",
+        "import ssl; print(ssl.get_server_certificate(('127.0.0.1', 8243)))",
+    )
+    assert cert.rc == 0, cert.stderr
+    installed = lb(dc).file("/etc/nginx/multidc-apim/tls/lb.crt").content_string
+    assert cert.stdout.strip().splitlines()[1] == installed.strip().splitlines()[1]
+
+
+@pytest.mark.parametrize("dc", DCS)
+@pytest.mark.parametrize("url", [GATEWAY, GATEWAY_HTTP])
+def test_one_client_sticks_to_one_worker(dc, url):
+    answers = requests(dc, url, 20)
+    nodes = {node_of(a) for a in answers}
+    assert len(answers) == 20
+    assert len(nodes) == 1, nodes
+    assert nodes <= workers(dc)
+    dcs = {json.loads(a[1])["dc"] for a in answers}
+    assert dcs == {dc}
+
+
+def test_cookie_affinity_issues_a_cookie_once_and_spreads_new_clients():
+    answers = requests("dc2", GATEWAY, 5)
+    assert answers[0][2].startswith("MULTIDC_LB_AFFINITY=")
+    assert "Secure" in answers[0][2] and "HttpOnly" in answers[0][2]
+    assert all(not a[2] for a in answers[1:]), "cookie re-issued to a client that has it"
+    # New clients get fresh random keys: with two workers, 24 of them land on both.
+    fresh = {node_of(a) for a in requests("dc2", GATEWAY, 24, mode="fresh")}
+    assert fresh == workers("dc2")
+
+
+@pytest.mark.parametrize("dc", DCS)
+def test_management_traffic_goes_to_this_dcs_manager(dc):
+    answers = requests(dc, MANAGEMENT + "/", 3)
+    assert {node_of(a) for a in answers} == {"lb-%s-mgr1" % dc}
+    status, body, _ = requests(dc, MANAGEMENT + "/store", 1)[0]
+    assert (status, body.strip()) == (200, "store served by lb-%s-mgr1" % dc)
+
+
+def test_publisher_is_served_in_the_master_dc():
+    status, body, _ = requests("dc1", MANAGEMENT + "/publisher", 1)[0]
+    assert (status, body.strip()) == (200, "publisher served by lb-dc1-mgr1")
+
+
+@pytest.mark.parametrize("path", ["/publisher", "/publisher/site/pages/index.jag", "/api/am/publisher/v0.14/apis"])
+def test_publisher_is_404_outside_the_master_dc(path):
+    status, body, _ = requests("dc2", MANAGEMENT + path, 1)[0]
+    assert status == 404
+    # The load balancer's own answer, not the backend's.
+    assert "only in the master data center (dc1)" in body
+    assert "load balancer of dc2" in body
+
+
+@pytest.mark.parametrize("dc", DCS)
+def test_failover_when_the_sticky_worker_stops(dc):
+    client_url = GATEWAY
+    first = node_of(requests(dc, client_url, 1)[0])
+    # The session client keeps its cookie (dc2) across the stop, as a browser would.
+    before = requests(dc, client_url, 3)
+    sticky = node_of(before[0])
+    assert sticky == first or AFFINITY[dc] == "cookie"
+    (other,) = workers(dc) - {sticky}
+    backend = get_host(sticky)
+    assert backend.run("systemctl stop %s", STANDIN_UNIT).rc == 0
+    try:
+        answers = requests(dc, client_url, 20)
+        # The first request may pay for finding the dead server (nginx retries
+        # it on the next one within the same request); none after it may fail.
+        assert all(a[0] == 200 for a in answers[1:]), answers
+        assert {node_of(a) for a in answers if a[0] == 200} == {other}
+    finally:
+        assert backend.run("systemctl start %s", STANDIN_UNIT).rc == 0
+        deadline = time.monotonic() + 10
+        while backend.run("python3 -c %s", "import urllib.request as u; u.urlopen('http://127.0.0.1:9763/health')").rc:
+            assert time.monotonic() < deadline, "stand-in did not come back"
+            time.sleep(0.2)
+    if AFFINITY[dc] == "ip_hash":
+        # Once fail_timeout is over, the restarted worker gets its clients back.
+        deadline = time.monotonic() + 3 * FAIL_TIMEOUT
+        while True:
+            answer = requests(dc, client_url, 1)[0]
+            if answer[0] == 200 and node_of(answer) == sticky:
+                break
+            assert time.monotonic() < deadline, "affinity did not return to %s" % sticky
+            time.sleep(1)
+
+
+def test_broken_variable_fails_validation_and_leaves_nginx_untouched():
+    host = lb("dc1")
+    checksum = tree_checksum(host)
+    master_pid = host.file("/run/nginx.pid").content_string.strip()
+    run = subprocess.run(
+        ["ansible-playbook", "-i", INVENTORY, "--limit", "lb-dc1-lb,localhost",
+         os.path.join(SCENARIO, "broken_upstream.yml")],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    output = run.stdout + run.stderr
+    assert run.returncode != 0, output
+    assert "nginx -t rejected the candidate configuration" in output
+    assert "no servers are inside upstream" in output
+    # The live tree is byte-identical, nginx was not reloaded and still routes.
+    assert tree_checksum(host) == checksum
+    assert host.file("/run/nginx.pid").content_string.strip() == master_pid
+    assert host.run("nginx -t -q").rc == 0
+    assert {node_of(a) for a in requests("dc1", GATEWAY, 3)} <= workers("dc1")
+    # The candidate is left in staging, where it was rejected.
+    assert host.file("/var/lib/multidc-apim/nginx_lb/staging/multidc-apim/upstreams.conf").contains(
+        "upstream apim_gateway {")
