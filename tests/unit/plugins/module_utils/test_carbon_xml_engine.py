@@ -18,15 +18,15 @@ from ansible_collections.multidc.apim.plugins.module_utils.carbon_xml_engine imp
     xpath_literal,
 )
 
-FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'fixtures', 'carbon')
-VERSIONS = ('1.9.0', '1.10.0', '2.1.0', '2.6.0')
+from ansible_collections.multidc.apim.tests.unit.plugins.module_utils.carbon_fixtures import (
+    CARBON as FIXTURES,
+    VERSIONS,
+    as_shipped,
+    shipped as fixture,
+)
+
 ALL_FIXTURES = sorted(glob.glob(os.path.join(FIXTURES, '*', 'repository', 'conf', '**', '*.xml'), recursive=True))
 CARBON_NS = 'http://wso2.org/projects/carbon/carbon.xml'
-
-
-def fixture(version, name):
-    with open(os.path.join(FIXTURES, version, 'repository', 'conf', name), 'rb') as handle:
-        return handle.read()
 
 
 def edit(data, *edits):
@@ -89,12 +89,13 @@ def test_xpath_literal_rejects_both_quotes():
 @pytest.mark.parametrize('path', ALL_FIXTURES, ids=lambda p: os.path.relpath(p, FIXTURES))
 def test_fixture_round_trip_is_byte_identical(path):
     with open(path, 'rb') as handle:
-        data = handle.read()
+        data = as_shipped(path, handle.read())
     assert CarbonXmlDocument(data, path).render() == data
 
 
 @pytest.mark.parametrize('data', [
-    b'<?xml version="1.0"?>\n<!DOCTYPE r [\n  <!ENTITY e "x">\n  <!-- a > b -->\n]>\n<r a=\'1\'  b = "2" >&e;&amp;&#65;<![CDATA[<raw>]]><?pi x?><!--c--></r>\n<!-- after -->\n',
+    (b'<?xml version="1.0"?>\n<!DOCTYPE r [\n  <!ENTITY e "x">\n  <!-- a > b -->\n]>\n'
+     b'<r a=\'1\'  b = "2" >&e;&amp;&#65;<![CDATA[<raw>]]><?pi x?><!--c--></r>\n<!-- after -->\n'),
     b'\xef\xbb\xbf<?xml version="1.0" encoding="UTF-8"?><r/>',
     b'<r>\r\n  <a>1</a>\r\n</r>\r\n',
     b'<?xml version="1.0" encoding="ISO-8859-1"?>\n<r>Z\xfcrich</r>',
@@ -408,8 +409,8 @@ def test_secret_element_text_is_masked_old_and_new_and_nothing_else():
 
 
 def test_secret_in_a_new_element_and_in_attributes_is_masked():
-    doc, after = edit_bytes(b'<r>\n  <a k="old"/>\n</r>', [Edit.value_of('/r/p', 'pw1', secret=True),
-                                                         Edit.attributes_of('/r/a', {'k': 'pw2'}, secret=True)])
+    edits = [Edit.value_of('/r/p', 'pw1', secret=True), Edit.attributes_of('/r/a', {'k': 'pw2'}, secret=True)]
+    doc, after = edit_bytes(b'<r>\n  <a k="old"/>\n</r>', edits)
     before_text, after_text = doc.diff_texts()
     assert before_text == '<r>\n  <a k="********"/>\n</r>'
     assert after_text == '<r>\n  <a k="********"/>\n  <p>********</p>\n</r>'

@@ -1,15 +1,12 @@
 """Run a module's real ``main()`` in-process: arguments through ``patch_module_args``,
 ``exit_json``/``fail_json`` turned into exceptions so the code stops where the real module would."""
 
-import os
-import shutil
-
 import pytest
 
 from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
-FIXTURES = os.path.normpath(os.path.join(os.path.dirname(__file__), '..', '..', '..', 'fixtures'))
+from ansible_collections.multidc.apim.tests.unit.plugins.module_utils.carbon_fixtures import copy_pack
 
 
 class ModuleExit(Exception):
@@ -52,9 +49,9 @@ def run_module(monkeypatch):
 
 @pytest.fixture
 def pack(tmp_path):
-    """``pack(version)`` -> a temporary copy of ``tests/fixtures/carbon/<version>``."""
+    """``pack(version)`` -> a temporary copy of ``tests/fixtures/carbon/<version>``, as shipped."""
     def copy(version):
         target = tmp_path / version
-        shutil.copytree(os.path.join(FIXTURES, 'carbon', version), str(target))
+        copy_pack(version, str(target))
         return target
     return copy

@@ -24,9 +24,12 @@ from ansible_collections.multidc.apim.plugins.modules import (
     xml_settings,
 )
 
-from conftest import FIXTURES
-
-VERSIONS = ('1.9.0', '1.10.0', '2.1.0', '2.6.0')
+from ansible_collections.multidc.apim.tests.unit.plugins.module_utils.carbon_fixtures import (
+    GOLDEN,
+    VERSIONS,
+    shipped,
+    stored,
+)
 
 CARBON_ARGS = dict(
     hostname='apim.dc1.example.com',
@@ -78,7 +81,11 @@ def read(path):
 
 
 def golden(version, name):
-    return os.path.join(FIXTURES, 'golden', version, 'repository', 'conf', name)
+    return os.path.join(GOLDEN, version, 'repository', 'conf', name)
+
+
+def conf_listing(path):
+    return sorted(os.listdir(str(path)))
 
 
 def summary(edits):
@@ -199,8 +206,10 @@ REJECTIONS = [
 ]
 
 
-@pytest.mark.parametrize('module, params, message', REJECTIONS, ids=['%s-%d' % (r[0].__name__.rsplit('.', 1)[1], i)
-                                                                      for i, r in enumerate(REJECTIONS)])
+REJECTION_IDS = ['%s-%d' % (r[0].__name__.rsplit('.', 1)[1], i) for i, r in enumerate(REJECTIONS)]
+
+
+@pytest.mark.parametrize('module, params, message', REJECTIONS, ids=REJECTION_IDS)
 def test_build_edits_rejects(module, params, message):
     with pytest.raises(ValueError, match=message):
         module.build_edits(params)
@@ -222,8 +231,8 @@ def test_golden_then_idempotent(run_module, pack, version, module, name, args, s
     if os.environ.get('UPDATE_GOLDEN'):
         os.makedirs(os.path.dirname(golden(version, name)), exist_ok=True)
         with open(golden(version, name), 'wb') as handle:
-            handle.write(after)
-    assert after == read(golden(version, name))
+            handle.write(stored(name, after))
+    assert after == shipped(version, name, GOLDEN)
     assert after.splitlines()[0] == before.splitlines()[0]  # declaration and its encoding untouched
     # the diff is the real diff of the file, with secrets masked
     diff = result['diff']
@@ -243,13 +252,13 @@ def test_golden_then_idempotent(run_module, pack, version, module, name, args, s
 def test_check_mode_writes_nothing_and_shows_the_real_diff(run_module, pack, version, module, name, args, secrets):
     path = pack(version) / 'repository' / 'conf' / name
     before = read(path)
+    listing = conf_listing(path.parent)
     mtime = os.stat(str(path)).st_mtime_ns
     result, failed = run_module(module, dict(args, path=str(path)), check_mode=True, diff=True)
     assert not failed and result['changed'] is True
     assert read(path) == before and os.stat(str(path)).st_mtime_ns == mtime
-    assert sorted(os.listdir(str(path.parent))) == sorted(os.listdir(os.path.join(FIXTURES, 'carbon', version, 'repository', 'conf',
-                                                                                  os.path.dirname(name))))
-    expected = read(golden(version, name))
+    assert conf_listing(path.parent) == listing
+    expected = shipped(version, name, GOLDEN)
     encoding = 'latin-1' if b'ISO-8859-1' in before[:60] else 'utf-8'
     masked = expected.decode(encoding)
     for secret in secrets:
@@ -262,8 +271,8 @@ def test_golden_changes_stay_inside_the_edited_elements():
     allowed = ('HostName', 'MgtHostName', 'Offset', 'DeploymentUpdateInterval', 'DeploymentSynchronizer', 'Enabled',
                'AutoCommit', 'AutoCheckout', 'RepositoryType', 'SvnUrl', 'SvnUser', 'SvnPassword', 'SvnUrlAppendTenantId')
     for version in VERSIONS:
-        before = read(os.path.join(FIXTURES, 'carbon', version, 'repository', 'conf', 'carbon.xml')).decode('latin-1')
-        after = read(golden(version, 'carbon.xml')).decode('latin-1')
+        before = shipped(version, 'carbon.xml').decode('latin-1')
+        after = shipped(version, 'carbon.xml', GOLDEN).decode('latin-1')
         changed = [line[2:].strip() for line in difflib.ndiff(before.splitlines(), after.splitlines()) if line[:2] in ('- ', '+ ')]
         assert changed, version
         names = [re.match(r'</?([A-Za-z]+)', line).group(1) for line in changed]
@@ -292,8 +301,8 @@ def test_generic_module_on_a_fixture(run_module, pack):
         dict(path="/axisconfig/clustering/parameter[@name='mcastAddress']", value='228.0.0.9'),
         dict(path='/axisconfig/clustering/groupManagement', attributes={'enable': True}),
         dict(path="/axisconfig/parameter[@name='hotupdate']", state='absent'),
-        dict(path='/axisconfig/clustering/members', children=dict(tag='member', key=['hostName', 'port'], exclusive=True,
-                                                                   items=[dict(hostName='10.2.0.5', port=4000)])),
+        dict(path='/axisconfig/clustering/members',
+             children=dict(tag='member', key=['hostName', 'port'], exclusive=True, items=[dict(hostName='10.2.0.5', port=4000)])),
     ])
     result, failed = run_module(xml_settings, args)
     assert not failed and result['changed']
@@ -348,6 +357,7 @@ def test_missing_file_fails(run_module, tmp_path):
 def test_unwritable_file_fails_and_leaves_the_file(run_module, pack, monkeypatch, how):
     path = pack('2.6.0') / 'repository' / 'conf' / 'carbon.xml'
     before = read(path)
+    listing = conf_listing(path.parent)
     if how == 'no write permission':
         real_access = os.access
         monkeypatch.setattr(xml_file_common.os, 'access', lambda p, mode: False if mode == os.W_OK else real_access(p, mode))
@@ -358,7 +368,7 @@ def test_unwritable_file_fails_and_leaves_the_file(run_module, pack, monkeypatch
     result, failed = run_module(carbon_xml, dict(path=str(path), ports_offset=3))
     assert failed and result['msg'].startswith('cannot write %s' % path)
     assert read(path) == before
-    assert sorted(os.listdir(str(path.parent))) == sorted(os.listdir(os.path.join(FIXTURES, 'carbon', '2.6.0', 'repository', 'conf')))
+    assert conf_listing(path.parent) == listing
 
 
 def test_unwritable_file_is_fine_when_nothing_changes(run_module, pack, monkeypatch):
