@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # Copyright: multidc.apim contributors
 # SPDX-License-Identifier: Apache-2.0
@@ -138,9 +137,9 @@ def element_tree(data):
 def _steps(path):
     steps = []
     for raw in path.strip('/').split('/'):
-        name, _, pred = raw.partition('[')
+        name, dummy, pred = raw.partition('[')
         if pred:
-            key, _, value = pred.rstrip(']').partition('=')
+            key, dummy, value = pred.rstrip(']').partition('=')
             steps.append((name, key, value.strip("'")))
         else:
             steps.append((name, None, None))
@@ -286,8 +285,8 @@ def main(argv=None):
         medians[key] = statistics.median(times)
         outside = sum(o for o, t in quality[key].values())
         total = sum(t for o, t in quality[key].values())
-        print('%-24s %6d %22s %28s' % (label, per_tool[key][0][1], '%.2f (median of %d)' % (medians[key], len(times)),
-                                     '%d / %d' % (outside, total)))
+        wall = '%.2f (median of %d)' % (medians[key], len(times))
+        print('%-24s %6d %22s %28s' % (label, per_tool[key][0][1], wall, '%d / %d' % (outside, total)))
     print('')
     print('wall-time ratio community.general.xml / multidc.apim: %.1fx (target >= 8x)' % (medians['cg'] / medians['ours']))
     print('')
