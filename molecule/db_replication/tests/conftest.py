@@ -77,10 +77,10 @@ def replication_status(node):
     return {row["Connection_name"]: row for row in rows}
 
 
-def run_playbook(*extra_args, timeout=240):
-    """Run the scenario's converge playbook against the scenario inventory; return (rc, output)."""
+def run_playbook(*extra_args, timeout=240, playbook="converge.yml"):
+    """Run one of the scenario's playbooks against the scenario inventory; return (rc, output)."""
     inventory = os.path.dirname(os.environ["MOLECULE_INVENTORY_FILE"])
-    playbook = os.path.join(os.environ["MOLECULE_SCENARIO_DIRECTORY"], "converge.yml")
+    playbook = os.path.join(os.environ["MOLECULE_SCENARIO_DIRECTORY"], playbook)
     binary = shutil.which("ansible-playbook")
     assert binary, "ansible-playbook not on PATH"
     env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")

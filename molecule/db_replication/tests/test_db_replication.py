@@ -237,3 +237,30 @@ def test_running_replication_is_not_reset_without_the_flag(dcs):
     row = replication_status(dcs["dc3"])["dc1"]
     assert row["Master_Host"] == "dbr-dc1-db"
     assert (row["Slave_IO_Running"], row["Slave_SQL_Running"]) == ("Yes", "Yes")
+
+
+# --- the health check that verify.yml uses ----------------------------------------------------------
+
+
+def test_health_check_reports_healthy_replication():
+    rc, output = run_playbook("--limit", "db_servers", playbook="health.yml")
+    flat = " ".join(output.split())
+    assert rc == 0, output[-3000:]
+    for dc in DCS:
+        assert "'dc': '%s'" % dc in flat or "dc: %s" % dc in flat, output[-3000:]
+    assert "ok: true" in flat or "'ok': True" in flat, output[-3000:]
+
+
+def test_health_check_fails_on_a_stopped_connection(dcs):
+    stop = dcs["dc3"].run("mariadb -e \"STOP SLAVE 'dc1'\"")
+    assert stop.rc == 0, stop.stderr
+    try:
+        rc, output = run_playbook("--limit", "dbr-dc3-db", "-e", "db_replication_health_retries=1",
+                                  playbook="health.yml")
+    finally:
+        start = dcs["dc3"].run("mariadb -e \"START SLAVE 'dc1'\"")
+    assert start.rc == 0, start.stderr
+    flat = " ".join(output.split())
+    assert rc != 0
+    assert "DC dc3 (dbr-dc3-db) replication is broken: connection dc1: IO thread No, SQL thread No" in flat, \
+        output[-3000:]
