@@ -70,7 +70,11 @@ def _write(module, path, data):
         if tmp and os.path.exists(tmp):
             os.unlink(tmp)
         module.fail_json(msg='cannot write %s: %s' % (path, to_native(exc)), path=path)
-    module.atomic_move(tmp, path)
+    try:
+        module.atomic_move(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def run_xml_edits(module, edits, path=None):
