@@ -6,12 +6,14 @@
 Not part of the test suite; it asserts nothing and only prints numbers.
 
 Each round copies carbon.xml, axis2/axis2.xml and datasources/master-datasources.xml
-(APIM 2.6.0 layout, tests/fixtures/carbon/2.6.0) twice into a temporary directory,
-then runs ONE ansible-playbook (connection local, the venv's Python) with two plays:
+(APIM 2.6.0 layout, tests/fixtures/carbon/2.6.0) once per tool into a temporary
+directory, then runs ONE ansible-playbook (connection local, the venv's Python):
 community.general.xml with one task per edit (25 tasks) on the first copy, and the
-multidc.apim modules with one task per file (3 tasks) on the second copy.  The order
-of the two plays alternates between rounds.  A callback records the wall time of
-every task.
+multidc.apim typed modules with one task per file (3 tasks) on the second copy.  A
+third play applies the same edits with the generic multidc.apim.xml_settings module
+(3 tasks, one module), to show how much of the typed modules' time is Ansible
+building three module payloads (AnsiballZ) instead of one.  The order of the plays
+rotates between rounds.  A callback records the wall time of every task.
 
 Printed for both tools:
   * wall time of the edit tasks (median over the rounds) and the ratio;
@@ -44,7 +46,8 @@ PLAYBOOK_BIN = os.path.join(REPO, '.venv', 'bin', 'ansible-playbook')
 
 FILES = ('carbon.xml', 'axis2/axis2.xml', 'datasources/master-datasources.xml')
 TOOLS = (('community.general.xml', 'cg', 'community_general_xml.yml'),
-         ('multidc.apim', 'ours', 'multidc_apim.yml'))
+         ('multidc.apim (typed)', 'ours', 'multidc_apim.yml'),
+         ('multidc.apim.xml_settings', 'generic', 'multidc_apim_generic.yml'))
 
 # What the 25 edits target, per file: ('element', path) counts every line of the element,
 # ('start-tag', path) only the lines of its start tag (attribute edits).
@@ -198,6 +201,11 @@ def lines_outside(before, after, regions):
 # Runs
 # ---------------------------------------------------------------------------
 
+def _read(path):
+    with open(path, 'rb') as handle:
+        return handle.read()
+
+
 def copy_fixtures(target):
     for name in FILES:
         dest = os.path.join(target, name)
@@ -226,7 +234,7 @@ def run_round(workdir, order):
     command = [PLAYBOOK_BIN, '-i', 'localhost,', '-c', 'local', top,
                '-e', '@' + os.path.join(HERE, 'values.yml'),
                '-e', 'ansible_python_interpreter=' + PYTHON,
-               '-e', 'cg_dir=' + dirs['cg'], '-e', 'ours_dir=' + dirs['ours']]
+               '-e', 'cg_dir=' + dirs['cg'], '-e', 'ours_dir=' + dirs['ours'], '-e', 'generic_dir=' + dirs['generic']]
     started = time.perf_counter()
     proc = subprocess.run(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           universal_newlines=True, check=False)
@@ -246,17 +254,19 @@ def run_round(workdir, order):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n', 1)[0])
-    parser.add_argument('--rounds', type=int, default=3, help='rounds; the play order alternates (default 3)')
+    parser.add_argument('--rounds', type=int, default=3, help='rounds; the play order rotates (default 3)')
     parser.add_argument('--keep', action='store_true', help='keep the temporary directory of the last round')
     args = parser.parse_args(argv)
 
     per_tool = dict((key, []) for label, key, playbook in TOOLS)
     walls = []
     quality = None
+    same_output = None
     workdir = None
     for index in range(args.rounds):
         workdir = tempfile.mkdtemp(prefix='xml-edit-bench-')
-        order = ('cg', 'ours') if index % 2 == 0 else ('ours', 'cg')
+        keys = [t[1] for t in TOOLS]
+        order = keys[index % len(keys):] + keys[:index % len(keys)]
         dirs, seconds, wall = run_round(workdir, order)
         walls.append(wall)
         for key in per_tool:
@@ -271,14 +281,15 @@ def main(argv=None):
                     with open(os.path.join(dirs[key], name), 'rb') as handle:
                         after = handle.read()
                     quality[key][name] = lines_outside(before, after, EDITED[name])
+            same_output = all(_read(os.path.join(dirs['ours'], n)) == _read(os.path.join(dirs['generic'], n)) for n in FILES)
         if not (args.keep and index == args.rounds - 1):
             shutil.rmtree(workdir)
 
     print('Carbon XML edit benchmark: 25 edits on carbon.xml, axis2.xml, master-datasources.xml (APIM 2.6.0 layout)')
-    print('%d round(s), both tools in the same ansible-playbook run, play order alternating; '
+    print('%d round(s), all tools in the same ansible-playbook run, play order rotating; '
           'ansible-playbook wall time per round: %s s' % (args.rounds, ', '.join('%.2f' % w for w in walls)))
     print('')
-    print('%-24s %6s %22s %28s' % ('tool', 'tasks', 'edit tasks wall (s)', 'changed lines outside/total'))
+    print('%-26s %6s %22s %28s' % ('tool', 'tasks', 'edit tasks wall (s)', 'changed lines outside/total'))
     medians = {}
     for label, key, playbook in TOOLS:
         times = [s for s, n in per_tool[key]]
@@ -286,13 +297,15 @@ def main(argv=None):
         outside = sum(o for o, t in quality[key].values())
         total = sum(t for o, t in quality[key].values())
         wall = '%.2f (median of %d)' % (medians[key], len(times))
-        print('%-24s %6d %22s %28s' % (label, per_tool[key][0][1], wall, '%d / %d' % (outside, total)))
+        print('%-26s %6d %22s %28s' % (label, per_tool[key][0][1], wall, '%d / %d' % (outside, total)))
     print('')
-    print('wall-time ratio community.general.xml / multidc.apim: %.1fx (target >= 8x)' % (medians['cg'] / medians['ours']))
+    print('wall-time ratio community.general.xml / multidc.apim typed modules: %.1fx (target >= 8x)' % (medians['cg'] / medians['ours']))
+    print('wall-time ratio community.general.xml / multidc.apim.xml_settings:  %.1fx' % (medians['cg'] / medians['generic']))
+    print('typed modules and xml_settings produce byte-identical files: %s' % ('yes' if same_output else 'NO'))
     print('')
     print('changed lines outside the edited elements, per file:')
     for name in FILES:
-        print('  %-36s %s' % (name, ', '.join('%s %d' % (label, quality[key][name][0]) for label, key, playbook in TOOLS)))
+        print('  %-36s %s' % (name, ', '.join('%s: %d' % (label, quality[key][name][0]) for label, key, playbook in TOOLS)))
     if args.keep:
         print('\nkept: %s' % workdir)
     return 0
