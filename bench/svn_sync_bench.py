@@ -1,0 +1,237 @@
+#!/usr/bin/env python3
+"""Benchmark: latency from a commit on the SVN master to the revision on a mirror.
+
+Deploys the svn_mirror role for two DCs into its own containers (prefix
+``svb-``: svb-dc1-svn is the master, svb-dc2-svn the read-only mirror; networks
+svb-dc1, svb-dc2, svb-wan), then commits N times on the master over HTTP as the
+depsync account and measures, for each commit, the time from the end of the
+commit to the moment the mirror serves that revision. Two runs:
+
+- push: the post-commit hook spools the revision, the path unit starts the
+  push at once (the default);
+- timer only: svn_mirror_push_enabled=false and a short timer interval
+  (printed), i.e. what a mirror gets when the push is off or has failed.
+
+Prints p50/p95/max of both runs and removes its containers and networks.
+It asserts nothing (the target, p95 under 2 s with the push, is printed next
+to the measurement). Not part of the test suite.
+
+    python bench/svn_sync_bench.py [--commits 20] [--timer-interval 3s] [--keep]
+"""
+import argparse
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PREFIX = "svb-"
+MASTER, MIRROR = PREFIX + "dc1-svn", PREFIX + "dc2-svn"
+NETWORKS = [PREFIX + "dc1", PREFIX + "dc2", PREFIX + "wan"]
+MASTER_URL = "http://%s/svn/apim" % MASTER
+MIRROR_URL = "http://%s/svn/apim" % MIRROR
+DEPSYNC = ("depsync", "svb-depsync")
+IMAGE = os.environ.get("MULTIDC_LAB_IMAGE", "multidc-apim-base:bookworm")
+TARGET_P95 = 2.0
+
+# Full inventory: the topology needs managers, workers, DB and LB in each DC
+# (invariant 3); only the two SVN containers exist and are contacted.
+INVENTORY = """
+all:
+  vars:
+    ansible_python_interpreter: /usr/bin/python3
+    apim_master_dc: dc1
+    apim_dc_order: [dc1, dc2]
+    apim_depsync_committer: svb-dc1-mgr1
+    apim_svn_repository: apim
+    apim_db_port: 3306
+    apim_hazelcast_domain_prefix: wso2.am
+    apim_svn_password: %(depsync_password)s
+    apim_svn_sync_password: svb-svnsync
+  children:
+    datacenters:
+      children:
+        dc1:
+          hosts: {svb-dc1-svn: {}, svb-dc1-mgr1: {}, svb-dc1-wkr1: {}, svb-dc1-db: {}, svb-dc1-lb: {}}
+        dc2:
+          hosts: {svb-dc2-svn: {}, svb-dc2-mgr1: {}, svb-dc2-wkr1: {}, svb-dc2-db: {}, svb-dc2-lb: {}}
+    svn_servers:
+      vars:
+        ansible_connection: community.docker.docker
+      hosts: {svb-dc1-svn: {}, svb-dc2-svn: {}}
+    apim_managers:
+      hosts: {svb-dc1-mgr1: {}, svb-dc2-mgr1: {}}
+    apim_workers:
+      hosts: {svb-dc1-wkr1: {}, svb-dc2-wkr1: {}}
+    db_servers:
+      hosts: {svb-dc1-db: {}, svb-dc2-db: {}}
+    load_balancers:
+      hosts: {svb-dc1-lb: {}, svb-dc2-lb: {}}
+""" % {"depsync_password": DEPSYNC[1]}
+
+PLAYBOOK = """
+- name: Bench containers
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  vars:
+    ansible_python_interpreter: "{{ ansible_playbook_python }}"
+    lab_container_image: %(image)s
+  tasks:
+    - name: Networks
+      community.docker.docker_network:
+        name: "{{ item }}"
+      loop: %(networks)s
+    - name: Containers
+      ansible.builtin.include_tasks: %(root)s/playbooks/lab/tasks/container.yml
+      vars:
+        lab_container_name: "{{ item.name }}"
+        lab_container_networks: "{{ item.networks }}"
+      loop:
+        - {name: %(master)s, networks: [svb-dc1, svb-wan]}
+        - {name: %(mirror)s, networks: [svb-dc2, svb-wan]}
+    - name: Systemd up
+      ansible.builtin.include_tasks: %(root)s/playbooks/lab/tasks/wait_for_systemd.yml
+      vars:
+        lab_container_name: "{{ item }}"
+      loop: [%(master)s, %(mirror)s]
+
+- name: Topology
+  ansible.builtin.import_playbook: %(root)s/playbooks/preflight.yml
+
+- name: SVN servers
+  hosts: svn_servers
+  gather_facts: false
+  tasks:
+    - name: Deploy svn_mirror
+      ansible.builtin.include_role:
+        name: multidc.apim.svn_mirror
+""" % {"image": IMAGE, "networks": json.dumps(NETWORKS), "root": ROOT, "master": MASTER, "mirror": MIRROR}
+
+# Runs inside the master container: commit, then poll the mirror over HTTP.
+PROBE = r"""
+import json, subprocess, sys, time
+master_url, mirror_url, user, password, count = sys.argv[1:6]
+auth = ["--non-interactive", "--no-auth-cache", "--username", user, "--password", password]
+def mirror_rev():
+    out = subprocess.run(["svn", "info", "--show-item", "revision"] + auth + [mirror_url],
+                         capture_output=True, text=True)
+    return int(out.stdout.strip() or 0)
+latencies = []
+with open("/root/probe.txt", "w") as fh:
+    fh.write("x")
+for i in range(int(count)):
+    with open("/root/probe.txt", "w") as fh:
+        fh.write("probe %d %f" % (i, time.time()))
+    out = subprocess.run(["svnmucc"] + auth + ["-m", "bench %d" % i, "put", "/root/probe.txt",
+                          master_url + "/bench/probe-%d.txt" % i], capture_output=True, text=True, check=True)
+    committed = time.monotonic()
+    rev = int(out.stdout.split()[0][1:])
+    deadline = committed + 120
+    while mirror_rev() < rev and time.monotonic() < deadline:
+        time.sleep(0.02)
+    latencies.append(time.monotonic() - committed if mirror_rev() >= rev else None)
+print(json.dumps(latencies))
+"""
+
+
+def run(cmd, **kwargs):
+    return subprocess.run(cmd, check=True, **kwargs)
+
+
+def ansible(workdir, *extra):
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_FORCE_COLOR="0")
+    playbook = os.path.join(ROOT, ".venv", "bin", "ansible-playbook")
+    if not os.path.exists(playbook):
+        playbook = "ansible-playbook"
+    log = os.path.join(workdir, "ansible.log")
+    with open(log, "a") as fh:
+        result = subprocess.run([playbook, "-i", os.path.join(workdir, "hosts.yml"),
+                                 os.path.join(workdir, "site.yml")] + list(extra),
+                                cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
+    if result.returncode:
+        sys.exit("ansible-playbook failed, see %s" % log)
+
+
+def measure(commits):
+    run(["docker", "cp", "-", MASTER + ":/root/"], input=_tar("probe.py", PROBE.encode()))
+    out = run(["docker", "exec", MASTER, "python3", "/root/probe.py", MASTER_URL, MIRROR_URL,
+               DEPSYNC[0], DEPSYNC[1], str(commits)], capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _tar(name, data):
+    import io
+    import tarfile
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        info = tarfile.TarInfo(name)
+        info.size = len(data)
+        info.mode = 0o644
+        tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def percentile(ordered, pct):
+    """Nearest-rank percentile of an ascending list."""
+    return ordered[max(0, math.ceil(pct / 100.0 * len(ordered)) - 1)]
+
+
+def summary(label, latencies):
+    ok = sorted(x for x in latencies if x is not None)
+    lost = len(latencies) - len(ok)
+    if not ok:
+        return "%-34s no revision arrived (%d lost)" % (label, lost)
+    p95 = percentile(ok, 95)
+    return "%-34s n=%d  p50 %.3f s  p95 %.3f s  max %.3f s%s" % (
+        label, len(ok), statistics.median(ok), p95, ok[-1], ("  (%d never arrived)" % lost) if lost else "")
+
+
+def cleanup():
+    subprocess.run(["docker", "rm", "-f", MASTER, MIRROR], capture_output=True)
+    for net in NETWORKS:
+        subprocess.run(["docker", "network", "rm", net], capture_output=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--commits", type=int, default=20)
+    parser.add_argument("--timer-interval", default="3s", help="fallback timer period of the timer-only run")
+    parser.add_argument("--keep", action="store_true", help="leave the containers running")
+    args = parser.parse_args()
+    if args.commits < 20:
+        parser.error("at least 20 commits")
+    workdir = tempfile.mkdtemp(prefix="svn_sync_bench.")
+    with open(os.path.join(workdir, "hosts.yml"), "w") as fh:
+        fh.write(INVENTORY)
+    with open(os.path.join(workdir, "site.yml"), "w") as fh:
+        fh.write(PLAYBOOK)
+    cleanup()
+    started = time.monotonic()
+    try:
+        # A long timer during the push run, so it measures the push alone.
+        ansible(workdir, "-e", "svn_mirror_timer_interval=10min")
+        deployed = time.monotonic() - started
+        push = measure(args.commits)
+        ansible(workdir, "-e", "svn_mirror_push_enabled=false", "-e",
+                "svn_mirror_timer_interval=%s" % args.timer_interval)
+        timer = measure(args.commits)
+    finally:
+        if not args.keep:
+            cleanup()
+    print("svn_sync_bench: commit on the master -> revision served by the mirror, %d commits each, "
+          "one at a time (deploy took %.0f s; log in %s)" % (args.commits, deployed, workdir))
+    print(summary("push hook (post-commit + path unit)", push))
+    print(summary("timer only (interval %s)" % args.timer_interval, timer))
+    ok = sorted(x for x in push if x is not None)
+    if ok:
+        p95 = percentile(ok, 95)
+        print("target p95 < %.1f s with the push hook: %s" % (TARGET_P95, "met" if p95 < TARGET_P95 else "NOT met"))
+
+
+if __name__ == "__main__":
+    main()
