@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: multidc.apim contributors
-# SPDX-License-Identifier: Apache-2.0
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Benchmark: the same 25 Carbon XML edits with community.general.xml and with multidc.apim.
 
 Not part of the test suite; it asserts nothing and only prints numbers.

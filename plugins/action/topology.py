@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: multidc.apim contributors
-# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Controller-side action for multidc.apim.topology (documentation: plugins/modules/topology.py).
 
 Thin adapter: it reads ``groups``, the DC group names and, for every

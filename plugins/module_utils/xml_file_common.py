@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: multidc.apim contributors
-# SPDX-License-Identifier: Apache-2.0
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Shared options and the file side (read, diff, backup, atomic write) of the XML modules.
 
 The options are documented once, in the ``multidc.apim.xml_file`` doc fragment.

@@ -1,10 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: multidc.apim contributors
-# SPDX-License-Identifier: Apache-2.0
-# This file is NOT under the GNU General Public License v3.0+; that phrase is here only because
-# ansible-test validate-modules greps module headers for it (missing-gplv3-license) and this
-# collection runs sanity without ignore files. The license is Apache-2.0, like the collection.
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type

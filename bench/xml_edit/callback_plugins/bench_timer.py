@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: multidc.apim contributors
-# SPDX-License-Identifier: Apache-2.0
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Bench helper (not shipped as a plugin of the collection): wall time of every task, as JSON."""
 
 from __future__ import absolute_import, division, print_function
