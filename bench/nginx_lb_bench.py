@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Benchmark: requests per second through the nginx_lb load balancer vs direct.
 
 Not part of the test suite; it asserts nothing, it prints numbers and ratios.
@@ -48,10 +48,10 @@ TARGETS = (
 def inventory():
     docker = {"ansible_connection": "community.docker.docker"}
     dc1 = dict((name, docker) for name in CONTAINERS if name != CLIENT)
-    # Never created, never contacted: the topology wants an SVN server and a DB per DC.
-    dc1.update({"lbb-svn": None, "lbb-db": None})
     return {"all": {
-        "vars": {"ansible_python_interpreter": "/usr/bin/python3", "apim_master_dc": "dc1"},
+        "vars": {"ansible_python_interpreter": "/usr/bin/python3", "apim_master_dc": "dc1",
+                 # Only these tiers are deployed here (no SVN, no DB).
+                 "apim_preflight_required_groups": ["apim_managers", "apim_workers", "load_balancers"]},
         "hosts": {CLIENT: docker},
         "children": {
             "datacenters": {"children": {"dc1": {"hosts": dc1}}},
@@ -64,8 +64,6 @@ def inventory():
             }},
             "apim_managers": {"hosts": dict((h, None) for h, g in BACKENDS.items() if g == "apim_managers")},
             "apim_workers": {"hosts": dict((h, None) for h, g in BACKENDS.items() if g == "apim_workers")},
-            "svn_servers": {"hosts": {"lbb-svn": None}},
-            "db_servers": {"hosts": {"lbb-db": None}},
         },
     }}
 
@@ -103,7 +101,7 @@ def wrk(url, args):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--duration", type=int, default=8, help="seconds per measurement (default 8)")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (default 16)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
@@ -131,11 +129,12 @@ def main():
         print("setup: containers %.0fs" % playbook(LAB_PLAYBOOK, inventory_file, env, "-e", names))
         print("setup: stand-in backends %.0fs" % playbook(os.path.join(SCENARIO, "prepare.yml"), inventory_file, env))
         print("setup: nginx_lb role %.0fs" % playbook(os.path.join(SCENARIO, "converge.yml"), inventory_file, env))
-        print("setup: wrk %.0fs" % run(["docker", "exec", "-e", "DEBIAN_FRONTEND=noninteractive", CLIENT, "sh", "-c",
-                                          "apt-get update -qq && apt-get install -y -qq wrk >/dev/null"], env))
+        install_wrk = ["docker", "exec", "-e", "DEBIAN_FRONTEND=noninteractive", CLIENT, "sh", "-c",
+                       "apt-get update -qq && apt-get install -y -qq wrk >/dev/null"]
+        print("setup: wrk %.0fs" % run(install_wrk, env))
         print("load: wrk -t%d -c%d -d%ds, %d round(s), targets alternated"
               % (args.threads, args.connections, args.duration, args.rounds))
-        samples = dict((name, []) for name, _ in TARGETS)
+        samples = dict((name, []) for name, dummy in TARGETS)
         for round_no in range(args.rounds):
             for name, url in TARGETS:
                 sample = wrk(url, args)
@@ -146,7 +145,7 @@ def main():
         mean = dict((name, statistics.mean(s["rps"] for s in values)) for name, values in samples.items())
         direct = mean[TARGETS[0][0]]
         print("\nresult (mean req/s over %d round(s)):" % args.rounds)
-        for name, _ in TARGETS:
+        for name, dummy in TARGETS:
             ratio = mean[name] / direct if direct else float("nan")
             print("  %-28s %9.1f req/s   ratio to direct %.2f" % (name, mean[name], ratio))
         print("(backend: the sample pack stand-in server, a Python test double; load on this machine from other "

@@ -79,7 +79,7 @@ def requests(dc, url, count, mode="session"):
 
 
 def node_of(answer):
-    status, body, _ = answer
+    status, body, dummy = answer
     assert status == 200, answer
     return json.loads(body)["node"]
 
@@ -155,18 +155,18 @@ def test_cookie_affinity_issues_a_cookie_once_and_spreads_new_clients():
 def test_management_traffic_goes_to_this_dcs_manager(dc):
     answers = requests(dc, MANAGEMENT + "/", 3)
     assert {node_of(a) for a in answers} == {"lb-%s-mgr1" % dc}
-    status, body, _ = requests(dc, MANAGEMENT + "/store", 1)[0]
+    status, body, dummy = requests(dc, MANAGEMENT + "/store", 1)[0]
     assert (status, body.strip()) == (200, "store served by lb-%s-mgr1" % dc)
 
 
 def test_publisher_is_served_in_the_master_dc():
-    status, body, _ = requests("dc1", MANAGEMENT + "/publisher", 1)[0]
+    status, body, dummy = requests("dc1", MANAGEMENT + "/publisher", 1)[0]
     assert (status, body.strip()) == (200, "publisher served by lb-dc1-mgr1")
 
 
 @pytest.mark.parametrize("path", ["/publisher", "/publisher/site/pages/index.jag", "/api/am/publisher/v0.14/apis"])
 def test_publisher_is_404_outside_the_master_dc(path):
-    status, body, _ = requests("dc2", MANAGEMENT + path, 1)[0]
+    status, body, dummy = requests("dc2", MANAGEMENT + path, 1)[0]
     assert status == 404
     # The load balancer's own answer, not the backend's.
     assert "only in the master data center (dc1)" in body
@@ -207,24 +207,70 @@ def test_failover_when_the_sticky_worker_stops(dc):
             time.sleep(1)
 
 
-def test_broken_variable_fails_validation_and_leaves_nginx_untouched():
-    host = lb("dc1")
-    checksum = tree_checksum(host)
-    master_pid = host.file("/run/nginx.pid").content_string.strip()
-    run = subprocess.run(
-        ["ansible-playbook", "-i", INVENTORY, "--limit", "lb-dc1-lb,localhost",
-         os.path.join(SCENARIO, "broken_upstream.yml")],
-        capture_output=True, text=True, timeout=300, check=False,
+def nginx_state(host):
+    """What a reload or a file change would alter: the files, the master and its workers."""
+    master = host.file("/run/nginx.pid").content_string.strip()
+    workers_ = host.run("pgrep -P %s", master)
+    return {"tree": tree_checksum(host), "master": master, "workers": sorted(workers_.stdout.split())}
+
+
+def start_playbook(name, limit, *extra):
+    return subprocess.Popen(
+        ["ansible-playbook", "-i", INVENTORY, "--limit", limit + ",localhost", os.path.join(SCENARIO, name)]
+        + list(extra),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", PY_COLORS="0"),
     )
-    output = run.stdout + run.stderr
-    assert run.returncode != 0, output
+
+
+@pytest.fixture(scope="module")
+def playbook_runs():
+    """Two playbook runs at once, one per DC, to keep the scenario short.
+
+    dc2: the real converge.yml in check mode with a changed variable.
+    dc1: broken_upstream.yml, the role with an empty gateway upstream.
+    Returns the nginx state of both load balancers before, and (rc, output) per run.
+    """
+    before = {dc: nginx_state(lb(dc)) for dc in DCS}
+    runs = {
+        "check": start_playbook("converge.yml", "lb-dc2-lb", "--check", "-e", "nginx_lb_fail_timeout=7s"),
+        "broken": start_playbook("broken_upstream.yml", "lb-dc1-lb"),
+    }
+    results = {}
+    for name, process in runs.items():
+        try:
+            output, dummy = process.communicate(timeout=300)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, dummy = process.communicate()
+        results[name] = (process.returncode, output)
+    return before, results
+
+
+def test_check_mode_changes_nothing_and_does_not_reload(playbook_runs):
+    before, results = playbook_runs
+    rc, output = results["check"]
+    host = lb("dc2")
+    assert rc == 0, output
+    # The changed variable is reported, not applied.
+    assert "changed: [lb-dc2-lb] => (item=multidc-apim/upstreams.conf)" in output
+    assert "RUNNING HANDLER" not in output
+    assert nginx_state(host) == before["dc2"]
+    assert not host.file("/var/lib/multidc-apim/nginx_lb/staging/multidc-apim/upstreams.conf").contains(
+        "fail_timeout=7s")
+
+
+def test_broken_variable_fails_validation_and_leaves_nginx_untouched(playbook_runs):
+    before, results = playbook_runs
+    rc, output = results["broken"]
+    host = lb("dc1")
+    assert rc != 0, output
     assert "nginx -t rejected the candidate configuration" in output
     assert "no servers are inside upstream" in output
-    # The live tree is byte-identical, nginx was not reloaded and still routes.
-    assert tree_checksum(host) == checksum
-    assert host.file("/run/nginx.pid").content_string.strip() == master_pid
+    # Byte-identical live tree, no reload (same master, same workers), still routing.
+    assert nginx_state(host) == before["dc1"]
     assert host.run("nginx -t -q").rc == 0
     assert {node_of(a) for a in requests("dc1", GATEWAY, 3)} <= workers("dc1")
-    # The candidate is left in staging, where it was rejected.
-    assert host.file("/var/lib/multidc-apim/nginx_lb/staging/multidc-apim/upstreams.conf").contains(
-        "upstream apim_gateway {")
+    # The rejected candidate is left in staging, for inspection.
+    staged = host.file("/var/lib/multidc-apim/nginx_lb/staging/multidc-apim/upstreams.conf").content_string
+    assert "upstream apim_gateway {\n    ip_hash;\n    keepalive" in staged
