@@ -79,29 +79,25 @@ def create(count):
 
 
 def inventory(count, workdir):
-    """A full inventory: the topology wants managers/workers/SVN/LB per DC; only the DB hosts exist."""
-    dcs, groups = {}, {"apim_managers": {}, "apim_workers": {}, "svn_servers": {}, "load_balancers": {},
-                       "db_servers": {}}
+    """One DB host per DC; the preflight checks invariant 3 for db_servers only."""
+    dcs, db_servers = {}, {}
     for i in range(1, count + 1):
-        extra = dict(("%sdc%d-%s" % (PREFIX, i, f), {}) for f in ("mgr", "wkr", "svn", "lb"))
         db = {container(i): {"ansible_connection": "community.docker.docker"}}
-        dcs["dc%d" % i] = {"hosts": dict(extra, **db)}
-        for group, suffix in (("apim_managers", "mgr"), ("apim_workers", "wkr"), ("svn_servers", "svn"),
-                              ("load_balancers", "lb")):
-            groups[group]["%sdc%d-%s" % (PREFIX, i, suffix)] = {}
-        groups["db_servers"].update(db)
+        dcs["dc%d" % i] = {"hosts": db}
+        db_servers.update(db)
     data = {"all": {
         "vars": {
             "ansible_python_interpreter": "/usr/bin/python3",
             "apim_master_dc": "dc1",
             "apim_dc_order": ["dc%d" % i for i in range(1, count + 1)],
+            "apim_preflight_required_groups": ["db_servers"],
             "db_replication_registry_password": secrets.token_hex(12),
             "db_replication_apim_password": secrets.token_hex(12),
             "db_replication_replication_password": secrets.token_hex(12),
             "db_replication_dbscripts_dir": os.path.join(ROOT, "tests", "fixtures", "dbscripts"),
             "db_replication_connect_retry": 2,
         },
-        "children": dict({"datacenters": {"children": dcs}}, **dict((g, {"hosts": h}) for g, h in groups.items())),
+        "children": {"datacenters": {"children": dcs}, "db_servers": {"hosts": db_servers}},
     }}
     path = os.path.join(workdir, "hosts.json")
     with open(path, "w") as handle:

@@ -16,8 +16,8 @@ WRITE_TIMEOUT = 60      # seconds; every write loop is killed after this
 
 
 # --- per DC ------------------------------------------------------------------------------------
-# Parametrised over the DCs with their own docker connections (not testinfra's
-# per-host ``host`` fixture: the inventory also lists hosts that do not exist).
+# Parametrised over the DCs with their own docker connections, so every test
+# knows which DC it is looking at (this ``host`` overrides testinfra's).
 
 
 @pytest.fixture(params=sorted(DCS))
@@ -264,3 +264,25 @@ def test_health_check_fails_on_a_stopped_connection(dcs):
     assert rc != 0
     assert "DC dc3 (dbr-dc3-db) replication is broken: connection dc1: IO thread No, SQL thread No" in flat, \
         output[-3000:]
+
+
+def test_reset_flag_reconnects_from_the_gtid_position(dcs):
+    """With db_replication_reset=true a changed connection is reset and resumes where it was: nothing lost."""
+    dc1_ip = dcs["dc3"].run("getent hosts dbr-dc1-db").stdout.split()[0]
+    extra = {"db_replication_peers": _peers_of_dc3(dc1_ip), "db_replication_reset": True}
+    rc, output = run_playbook("--limit", "dbr-dc3-db", "-e", json.dumps(extra))
+    assert rc == 0, output[-3000:]
+    row = replication_status(dcs["dc3"])["dc1"]
+    assert row["Master_Host"] == dc1_ip
+    assert (row["Slave_IO_Running"], row["Slave_SQL_Running"]) == ("Yes", "Yes"), row
+    run = "r" + uuid.uuid4().hex[:8]
+    api = _ensure_api(dcs, run)  # written in dc1, must arrive in dc3 through the reset connection
+    assert scalar(dcs["dc3"], "SELECT COUNT(*) FROM AM_API WHERE API_NAME = '%s'" % api) == "1"
+    # Back to the topology's settings, again only with the flag.
+    rc, output = run_playbook("--limit", "dbr-dc3-db", "-e", "db_replication_reset=true")
+    assert rc == 0, output[-3000:]
+    row = replication_status(dcs["dc3"])["dc1"]
+    assert row["Master_Host"] == "dbr-dc1-db"
+    assert (row["Slave_IO_Running"], row["Slave_SQL_Running"]) == ("Yes", "Yes"), row
+    counts = set(scalar(node, "SELECT COUNT(*) FROM AM_SUBSCRIBER") for node in dcs.values())
+    assert len(counts) == 1, counts
