@@ -119,14 +119,31 @@ def test_upstreams_hold_this_dcs_nodes_only(dc):
 
 
 @pytest.mark.parametrize("dc", DCS)
-def test_tls_certificate_is_the_lab_self_signed_one(dc):
-    cert = lb(dc).run(
-        "python3 -c %s",
-        "import ssl; print(ssl.get_server_certificate(('127.0.0.1', 8243)))",
-    )
-    assert cert.rc == 0, cert.stderr
+@pytest.mark.parametrize("port", [8243, 9443])
+def test_tls_listeners_serve_the_installed_certificate(dc, port):
+    served = lb(dc).run("python3 -c %s", "import ssl; print(ssl.get_server_certificate(('127.0.0.1', %d)))" % port)
+    assert served.rc == 0, served.stderr
     installed = lb(dc).file("/etc/nginx/multidc-apim/tls/lb.crt").content_string
-    assert cert.stdout.strip().splitlines()[1] == installed.strip().splitlines()[1]
+    assert served.stdout.split() == installed.split()
+
+
+def test_user_provided_certificate_and_key_are_installed_as_given():
+    tls = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "tls")
+    host = lb("dc2")
+    with open(os.path.join(tls, "lb-dc2-lb.crt")) as handle:
+        assert host.file("/etc/nginx/multidc-apim/tls/lb.crt").content_string == handle.read()
+    # Compared by digest, so a failure prints no key material.
+    with open(os.path.join(tls, "lb-dc2-lb.key"), "rb") as handle:
+        key_digest = hashlib.sha256(handle.read()).hexdigest()
+    assert host.run("sha256sum /etc/nginx/multidc-apim/tls/lb.key").stdout.split()[0] == key_digest
+
+
+def test_self_signed_certificate_names_the_host():
+    subject = lb("dc1").run("python3 -c %s", (
+        "import ssl; print(ssl._ssl._test_decode_cert("
+        "'/etc/nginx/multidc-apim/tls/lb.crt')['subject'])"))
+    assert subject.rc == 0, subject.stderr
+    assert "'commonName', 'lb-dc1-lb'" in subject.stdout
 
 
 @pytest.mark.parametrize("dc", DCS)
