@@ -38,15 +38,15 @@ DEPSYNC = ("depsync", "svb-depsync")
 IMAGE = os.environ.get("MULTIDC_LAB_IMAGE", "multidc-apim-base:bookworm")
 TARGET_P95 = 2.0
 
-# Full inventory: the topology needs managers, workers, DB and LB in each DC
-# (invariant 3); only the two SVN containers exist and are contacted.
+# Only the two SVN containers: the preflight checks invariant 3 for
+# svn_servers alone (apim_preflight_required_groups).
 INVENTORY = """
 all:
   vars:
     ansible_python_interpreter: /usr/bin/python3
+    apim_preflight_required_groups: [svn_servers]
     apim_master_dc: dc1
     apim_dc_order: [dc1, dc2]
-    apim_depsync_committer: svb-dc1-mgr1
     apim_svn_repository: apim
     apim_db_port: 3306
     apim_hazelcast_domain_prefix: wso2.am
@@ -56,21 +56,13 @@ all:
     datacenters:
       children:
         dc1:
-          hosts: {svb-dc1-svn: {}, svb-dc1-mgr1: {}, svb-dc1-wkr1: {}, svb-dc1-db: {}, svb-dc1-lb: {}}
+          hosts: {svb-dc1-svn: {}}
         dc2:
-          hosts: {svb-dc2-svn: {}, svb-dc2-mgr1: {}, svb-dc2-wkr1: {}, svb-dc2-db: {}, svb-dc2-lb: {}}
+          hosts: {svb-dc2-svn: {}}
     svn_servers:
       vars:
         ansible_connection: community.docker.docker
       hosts: {svb-dc1-svn: {}, svb-dc2-svn: {}}
-    apim_managers:
-      hosts: {svb-dc1-mgr1: {}, svb-dc2-mgr1: {}}
-    apim_workers:
-      hosts: {svb-dc1-wkr1: {}, svb-dc2-wkr1: {}}
-    db_servers:
-      hosts: {svb-dc1-db: {}, svb-dc2-db: {}}
-    load_balancers:
-      hosts: {svb-dc1-lb: {}, svb-dc2-lb: {}}
 """ % {"depsync_password": DEPSYNC[1]}
 
 PLAYBOOK = """
@@ -217,8 +209,8 @@ def main():
         ansible(workdir, "-e", "svn_mirror_timer_interval=10min")
         deployed = time.monotonic() - started
         push = measure(args.commits)
-        ansible(workdir, "-e", "svn_mirror_push_enabled=false", "-e",
-                "svn_mirror_timer_interval=%s" % args.timer_interval)
+        ansible(workdir, "-e", json.dumps({"svn_mirror_push_enabled": False,
+                                           "svn_mirror_timer_interval": args.timer_interval}))
         timer = measure(args.commits)
     finally:
         if not args.keep:

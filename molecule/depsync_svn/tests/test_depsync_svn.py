@@ -75,7 +75,8 @@ def push_log_since(master, since):
 def test_servers_and_push_units_run(master, mirror):
     for host in (master, mirror):
         assert host.service("apache2").is_running
-    assert master.service("svn-mirror-push@dc2.path").is_running
+    assert master.service("svn-mirror-push@dc2.socket").is_running
+    assert master.file("/run/svn-mirror/dc2.fifo").is_pipe
     assert master.service("svn-mirror-push@dc2.timer").is_running
     assert revprop(mirror, "svn:sync-from-url") == MASTER_URL
 
@@ -178,15 +179,14 @@ def test_dead_mirror_never_blocks_a_commit_and_is_retried(master, mirror):
 def test_unresolvable_mirror_url_fails_with_a_clear_line(master):
     since = int(time.time())
     master.check_output(
-        "printf 'MIRROR_URL=http://ds-nowhere-svn.invalid/svn/apim\\n' > /etc/svn-mirror/mirrors/bogus.conf && "
-        "install -d -o svn-mirror -g www-data -m 2770 /var/spool/svn-mirror/bogus")
+        "printf 'MIRROR_URL=http://ds-nowhere-svn.invalid/svn/apim\\n' > /etc/svn-mirror/mirrors/bogus.conf")
     try:
         run = master.run("timeout 60 systemctl start svn-mirror-push@bogus.service")
         assert run.rc != 0
         log = push_log_since(master, since)
         assert "bogus: mirror http://ds-nowhere-svn.invalid/svn/apim unreachable" in log
     finally:
-        master.run("rm -rf /etc/svn-mirror/mirrors/bogus.conf /var/spool/svn-mirror/bogus; "
+        master.run("rm -f /etc/svn-mirror/mirrors/bogus.conf; "
                    "systemctl reset-failed svn-mirror-push@bogus.service")
 
 
