@@ -113,7 +113,8 @@ def deploy(count, workdir):
                      "    - ansible.builtin.include_role:\n        name: multidc.apim.db_replication\n"
                      % os.path.join(ROOT, "playbooks", "preflight.yml"))
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".collections"),
-               ANSIBLE_ROLES_PATH=os.path.join(ROOT, "roles"), ANSIBLE_NOCOLOR="1", ANSIBLE_FORKS="12")
+               ANSIBLE_ROLES_PATH=os.path.join(ROOT, "roles"), ANSIBLE_NOCOLOR="1", ANSIBLE_FORKS="12",
+               ANSIBLE_PIPELINING="True")
     binary = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
     started = time.monotonic()
     proc = subprocess.run([binary, "-i", inventory(count, workdir), playbook], capture_output=True, text=True,

@@ -83,7 +83,7 @@ def run_playbook(*extra_args, timeout=240, playbook="converge.yml"):
     playbook = os.path.join(os.environ["MOLECULE_SCENARIO_DIRECTORY"], playbook)
     binary = shutil.which("ansible-playbook")
     assert binary, "ansible-playbook not on PATH"
-    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_PIPELINING="True")
     proc = subprocess.run(
         [binary, "-i", inventory, playbook] + list(extra_args),
         capture_output=True, text=True, timeout=timeout, env=env, check=False,
