@@ -39,7 +39,14 @@ GLOBAL_VARIABLES = {
     'apim_svn_repository': 'apim',
     'apim_db_port': 3306,
     'apim_hazelcast_domain_prefix': 'wso2.am',
+    # The two WSO2 databases of every DC: db_replication creates them and
+    # their users, worker_manager points the datasources at them.
+    'apim_databases': {
+        'registry': {'name': 'WSO2REG_DB', 'user': 'wso2reg'},
+        'apim': {'name': 'WSO2AM_DB', 'user': 'wso2am'},
+    },
 }
+DATABASE_ROLES = ('apim', 'registry')
 
 # Per-host settings (host_vars or DC group_vars).
 HOST_VARIABLES = (
@@ -453,6 +460,31 @@ class _Builder:
                 self.fail('group %s: share auto_increment_offset %d; fix: list every DC exactly once in apim_dc_order'
                           % (', '.join(sorted(dcs)), offset))
 
+    def database_names(self):
+        """The WSO2 database and user names, the same in every DC."""
+        value, seen = self.setting('apim_databases', self.all_hosts)
+        self.database_names = GLOBAL_VARIABLES['apim_databases']
+        if seen:
+            self.disagreement('apim_databases', seen, 'every DC holds the same replicated databases')
+            return
+        shape = 'a mapping of %s, each with a non-empty name and user' % ' and '.join(DATABASE_ROLES)
+        if not isinstance(value, dict) or sorted(value) != sorted(DATABASE_ROLES):
+            self.fail('group all: apim_databases must be %s, got %r; fix: correct it in group_vars/all' % (shape, value))
+            return
+        bad = [role for role in DATABASE_ROLES if not isinstance(value[role], dict)
+               or not all(isinstance(value[role].get(k), str) and value[role].get(k) for k in ('name', 'user'))]
+        if bad:
+            self.fail('group all: apim_databases %s must be %s; fix: give each a name and a user'
+                      % (', '.join(bad), shape))
+            return
+        for key in ('name', 'user'):
+            if value['apim'][key] == value['registry'][key]:
+                self.fail('group all: apim_databases apim and registry share the %s %r; fix: give them distinct %ss'
+                          % (key, value['apim'][key], key))
+                return
+        self.database_names = dict((role, {'name': value[role]['name'], 'user': value[role]['user']})
+                                   for role in DATABASE_ROLES)
+
     def svn(self, repository):
         """Invariant 8: the SVN master is in the master DC, every other DC's SVN is a read-only mirror."""
         if not isinstance(repository, str) or not repository or '/' in repository:
@@ -547,6 +579,7 @@ class _Builder:
             'svn_master_url': self.svn_master_url,
             'publishers': [h for h in self.all_hosts if self.publisher.get(h)],
             'hazelcast_domain_prefix': prefix,
+            'databases': self.database_names,
             'datacenters': datacenters,
             'hosts': hosts,
         }
@@ -600,6 +633,7 @@ def build_topology(groups, hostvars, datacenters, options=None, required_groups=
         builder.disagreement('apim_db_port', seen, 'all DC databases listen on the same port')
         port = GLOBAL_VARIABLES['apim_db_port']
     builder.databases(port)
+    builder.database_names()
     repository, seen = builder.setting('apim_svn_repository', builder.all_hosts)
     if seen:
         builder.disagreement('apim_svn_repository', seen, 'mirrors replicate one repository')

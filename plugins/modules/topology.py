@@ -193,6 +193,12 @@ ansible_facts:
           type: str
           returned: success
           sample: wso2.am
+        databases:
+          description:
+            - The two WSO2 databases of every DC and their users, from C(apim_databases).
+          type: dict
+          returned: success
+          sample: {registry: {name: WSO2REG_DB, user: wso2reg}, apim: {name: WSO2AM_DB, user: wso2am}}
         datacenters:
           description:
             - One entry per DC, keyed by DC name, with C(index), C(master), C(hosts), C(managers), C(workers),

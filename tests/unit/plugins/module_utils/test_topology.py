@@ -640,3 +640,34 @@ def test_unknown_required_group_is_a_programming_error():
     inv = Inventory()
     with pytest.raises(TypeError, match='databases'):
         build_topology(inv.groups, inv.hostvars, inv.dcs, {}, required_groups=['databases'])
+
+
+# --------------------------------------------------------------------------
+# apim_databases: the WSO2 database and user names shared by every DC
+
+
+def test_database_names_default_and_override():
+    inv = Inventory()
+    assert inv.build()['databases'] == {'registry': {'name': 'WSO2REG_DB', 'user': 'wso2reg'},
+                                        'apim': {'name': 'WSO2AM_DB', 'user': 'wso2am'}}
+    inv.set_all('apim_databases', {'registry': {'name': 'regdb', 'user': 'reg'}, 'apim': {'name': 'apimgtdb', 'user': 'am'}})
+    assert inv.build()['databases']['apim'] == {'name': 'apimgtdb', 'user': 'am'}
+
+
+@pytest.mark.parametrize('value, pattern', [
+    ({'apim': {'name': 'a', 'user': 'u'}}, 'apim_databases must be a mapping of apim and registry'),
+    ({'apim': {'name': 'a', 'user': ''}, 'registry': {'name': 'r', 'user': 'v'}}, 'apim_databases apim must be'),
+    ({'apim': {'name': 'same', 'user': 'u'}, 'registry': {'name': 'same', 'user': 'v'}}, "share the name 'same'"),
+    ({'apim': {'name': 'a', 'user': 'u'}, 'registry': {'name': 'r', 'user': 'u'}}, "share the user 'u'"),
+], ids=['missing-registry', 'empty-user', 'same-name', 'same-user'])
+def test_bad_database_names_are_violations(value, pattern):
+    inv = Inventory()
+    inv.set_all('apim_databases', value)
+    violations = violations_of(inv)
+    assert [v for v in violations if pattern in v], violations
+
+
+def test_database_names_must_agree_across_hosts():
+    inv = Inventory()
+    inv.hostvars['dc2-db1']['apim_databases'] = {'registry': {'name': 'x', 'user': 'y'}, 'apim': {'name': 'a', 'user': 'b'}}
+    assert any('apim_databases' in v for v in violations_of(inv))
