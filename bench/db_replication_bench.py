@@ -15,6 +15,7 @@ For each topology size (2 and 3 DCs by default) it:
 Not part of the test suite; it asserts nothing. Target: zero errors, lag p95 < 1 s.
 
     .venv/bin/python bench/db_replication_bench.py [--dcs 2,3] [--writers 4] [--transactions 300]
+        [--rate 200 (tx/s per DC; 0 = full speed)] [--parallel-threads 0] [--max-seconds 60] [--keep]
 """
 
 import argparse
@@ -78,7 +79,7 @@ def create(count):
             time.sleep(1)
 
 
-def inventory(count, workdir):
+def inventory(count, workdir, extra_vars):
     """One DB host per DC; the preflight checks invariant 3 for db_servers only."""
     dcs, db_servers = {}, {}
     for i in range(1, count + 1):
@@ -99,13 +100,14 @@ def inventory(count, workdir):
         },
         "children": {"datacenters": {"children": dcs}, "db_servers": {"hosts": db_servers}},
     }}
+    data["all"]["vars"].update(extra_vars)
     path = os.path.join(workdir, "hosts.json")
     with open(path, "w") as handle:
         json.dump(data, handle)
     return path
 
 
-def deploy(count, workdir):
+def deploy(count, workdir, extra_vars):
     playbook = os.path.join(workdir, "site.yml")
     with open(playbook, "w") as handle:
         handle.write("- ansible.builtin.import_playbook: %s\n"
@@ -117,7 +119,7 @@ def deploy(count, workdir):
                ANSIBLE_PIPELINING="True")
     binary = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
     started = time.monotonic()
-    proc = subprocess.run([binary, "-i", inventory(count, workdir), playbook], capture_output=True, text=True,
+    proc = subprocess.run([binary, "-i", inventory(count, workdir, extra_vars), playbook], capture_output=True, text=True,
                           env=env, cwd=ROOT, timeout=900, check=False)
     if proc.returncode != 0:
         raise RuntimeError("deploy failed:\n" + proc.stdout[-4000:] + proc.stderr[-2000:])
@@ -154,7 +156,7 @@ def run_load(count, args):
         procs[dc] = subprocess.Popen(
             ["docker", "exec", container(i), "python3", "/root/db_replication_bench_agent.py", "--run", run,
              "--dc", dc, "--peers", peers, "--api-name", "bench-" + run, "--writers", str(args.writers),
-             "--transactions", str(args.transactions), "--max-seconds", str(args.max_seconds),
+             "--transactions", str(args.transactions), "--rate", str(args.rate), "--max-seconds", str(args.max_seconds),
              "--start-at", repr(start_at)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     reports = {}
@@ -191,9 +193,15 @@ def bench(count, args):
     create(count)
     try:
         with tempfile.TemporaryDirectory(prefix="dbrb-") as workdir:
-            deploy_s = deploy(count, workdir)
-        print("   deployed in %.1f s; load: %d writers x %d transactions per DC, at most %.0f s"
-              % (deploy_s, args.writers, args.transactions, args.max_seconds), flush=True)
+            extra_vars = {}
+            if args.parallel_threads:
+                extra_vars["db_replication_extra_settings"] = {
+                    "slave_parallel_threads": args.parallel_threads, "slave_parallel_mode": "optimistic"}
+            deploy_s = deploy(count, workdir, extra_vars)
+        print("   deployed in %.1f s; load: %d writers x %d transactions per DC at %s, at most %.0f s; parallel "
+              "replication threads %d" % (deploy_s, args.writers, args.transactions,
+                                          "%.0f tx/s" % args.rate if args.rate > 0 else "full speed",
+                                          args.max_seconds, args.parallel_threads), flush=True)
         run, reports = run_load(count, args)
         # Wait (bounded) for the consistency check until counts and checksums agree.
         deadline = time.monotonic() + 60
@@ -217,6 +225,8 @@ def bench(count, args):
         ["counts %s checksums %s" % (counts, sums)]
     result = {
         "dcs": count,
+        "load": ("%.0f tx/s per DC" % args.rate if args.rate > 0 else "full speed")
+                + (", %d parallel apply threads" % args.parallel_threads if args.parallel_threads else ""),
         "transactions": transactions,
         "load_s": load_stopped - load_started,
         "tps": transactions / max(load_stopped - load_started, 1e-9),
@@ -242,15 +252,19 @@ def main():
     parser.add_argument("--dcs", default="2,3", help="comma-separated topology sizes (default 2,3)")
     parser.add_argument("--writers", type=int, default=4, help="concurrent writers per DC")
     parser.add_argument("--transactions", type=int, default=300, help="transactions per writer")
+    parser.add_argument("--rate", type=float, default=200,
+                        help="paced load: transactions per second per DC (0: as fast as the DC can write)")
     parser.add_argument("--max-seconds", type=float, default=60, help="load deadline per DC")
+    parser.add_argument("--parallel-threads", type=int, default=0,
+                        help="enable MariaDB parallel replication with this many threads (default off)")
     parser.add_argument("--keep", action="store_true", help="keep the containers")
     args = parser.parse_args()
     results = [bench(int(n), args) for n in args.dcs.split(",")]
-    print("\n| DCs | transactions | tx/s | lag p50 | lag p95 | lag max | converge after load | errors |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("\n| DCs | load | transactions | tx/s | lag p50 | lag p95 | lag max | converge after load | errors |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in results:
-        print("| %d | %d | %.0f | %.3f s | %.3f s | %.3f s | %.3f s | %d |" % (
-            r["dcs"], r["transactions"], r["tps"], r["lag_p50_s"], r["lag_p95_s"], r["lag_max_s"], r["converge_s"],
+        print("| %d | %s | %d | %.0f | %.3f s | %.3f s | %.3f s | %.3f s | %d |" % (
+            r["dcs"], r["load"], r["transactions"], r["tps"], r["lag_p50_s"], r["lag_p95_s"], r["lag_max_s"], r["converge_s"],
             len(r["errors"])))
 
 

@@ -27,9 +27,15 @@ def connect():
 
 def writer(args, number, api_id, errors, done_counter, lock, deadline):
     conn = connect()
+    # Paced: this writer's share of --rate transactions per second (0: as fast as possible).
+    interval = args.writers / args.rate if args.rate > 0 else 0.0
+    first = time.time() + number * interval / args.writers
     for i in range(args.transactions):
         if time.time() > deadline:
             break
+        wait = first + i * interval - time.time()
+        if wait > 0:
+            time.sleep(wait)
         tag = "%s-%s-w%d-%d" % (args.run, args.dc, number, i)
         try:
             with conn.cursor() as cur:
@@ -94,6 +100,7 @@ def main():
     parser.add_argument("--api-name", required=True)
     parser.add_argument("--writers", type=int, default=4)
     parser.add_argument("--transactions", type=int, default=50, help="per writer")
+    parser.add_argument("--rate", type=float, default=0.0, help="transactions per second for this DC; 0: unpaced")
     parser.add_argument("--max-seconds", type=float, default=60.0)
     parser.add_argument("--start-at", type=float, default=0.0, help="epoch seconds; all DCs start together")
     parser.add_argument("--probe-interval", type=float, default=0.05)
