@@ -13,8 +13,9 @@ One run, one machine:
    load (fixed duration, connections and threads), GET / direct to
    lbb-wkr1:9763 and through the load balancer (plain HTTP 8280 and HTTPS
    8243), alternating the targets over a few rounds;
-4. prints requests/s per target and the LB/direct ratios, then removes its
-   containers and network (also on failure or Ctrl-C).
+4. prints requests/s per target (median of the rounds) and the LB/direct
+   ratio (median of the per-round ratios), then removes its containers, network and temporary directory
+   (also on failure or Ctrl-C).
 
 Traffic goes only to the containers this script created. Through the LB a
 single client sticks to one worker (ip_hash), so both paths end at one
@@ -102,24 +103,27 @@ def wrk(url, args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
-    parser.add_argument("--duration", type=int, default=8, help="seconds per measurement (default 8)")
+    parser.add_argument("--duration", type=int, default=4, help="seconds per measurement (default 4)")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (default 16)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
-    parser.add_argument("--rounds", type=int, default=2, help="measurements per target, alternated (default 2)")
+    parser.add_argument("--rounds", type=int, default=5, help="measurements per target, alternated (default 5)")
     parser.add_argument("--keep", action="store_true", help="leave the lbb-* containers running")
     args = parser.parse_args()
     args.duration = max(1, min(args.duration, 60))
     args.connections = max(1, min(args.connections, 256))
-    args.rounds = max(1, min(args.rounds, 5))
+    args.rounds = max(1, min(args.rounds, 10))
 
     env = dict(os.environ)
+    workdir = tempfile.mkdtemp(prefix="lbb-")
     env.update({
         "ANSIBLE_CONFIG": os.path.join(REPO, "ansible.cfg"),
+        # prepare.yml reads these two: the repository, and where to put the
+        # controller-side certificate it makes (the bench's own temp dir).
         "MOLECULE_PROJECT_DIRECTORY": REPO,
+        "MOLECULE_EPHEMERAL_DIRECTORY": workdir,
         "PATH": os.path.join(REPO, ".venv", "bin") + os.pathsep + env.get("PATH", ""),
         "ANSIBLE_NOCOLOR": "1",
     })
-    workdir = tempfile.mkdtemp(prefix="lbb-")
     inventory_file = os.path.join(workdir, "inventory.yml")
     with open(inventory_file, "w") as handle:
         json.dump(inventory(), handle)  # JSON is YAML
@@ -142,12 +146,18 @@ def main():
                 print("  round %d  %-28s %9.1f req/s  p50 %-8s p99 %-8s non-2xx %d  socket errors %s"
                       % (round_no + 1, name, sample["rps"], sample["p50"], sample["p99"], sample["non2xx"],
                          sample["errors"]))
-        mean = dict((name, statistics.mean(s["rps"] for s in values)) for name, values in samples.items())
-        direct = mean[TARGETS[0][0]]
-        print("\nresult (mean req/s over %d round(s)):" % args.rounds)
+        # Other jobs on this machine change its speed from one second to the
+        # next, so each round measures every target back to back and the
+        # ratio is taken inside a round; the medians ignore a disturbed round.
+        direct_name = TARGETS[0][0]
+        print("\nresult over %d round(s):" % args.rounds)
         for name, dummy in TARGETS:
-            ratio = mean[name] / direct if direct else float("nan")
-            print("  %-28s %9.1f req/s   ratio to direct %.2f" % (name, mean[name], ratio))
+            median = statistics.median(sample["rps"] for sample in samples[name])
+            ratios = [sample["rps"] / base["rps"] for sample, base in zip(samples[name], samples[direct_name])
+                      if base["rps"]]
+            print("  %-28s median %9.1f req/s   ratio to direct: median of rounds %.2f (range %.2f-%.2f)"
+                  % (name, median, statistics.median(ratios) if ratios else float("nan"),
+                     min(ratios or [float("nan")]), max(ratios or [float("nan")])))
         print("(backend: the sample pack stand-in server, a Python test double; load on this machine from other "
               "jobs shows up in these numbers)")
     finally:
