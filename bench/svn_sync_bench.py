@@ -120,7 +120,7 @@ for i in range(int(count)):
     with open("/root/probe.txt", "w") as fh:
         fh.write("probe %d %f" % (i, time.time()))
     out = subprocess.run(["svnmucc"] + auth + ["-m", "bench %d" % i, "put", "/root/probe.txt",
-                          master_url + "/bench/probe-%d.txt" % i], capture_output=True, text=True, check=True)
+                          master_url + "/bench-probe-%d.txt" % i], capture_output=True, text=True, check=True)
     committed = time.monotonic()
     rev = int(out.stdout.split()[0][1:])
     deadline = committed + 120
@@ -151,9 +151,11 @@ def ansible(workdir, *extra):
 
 def measure(commits):
     run(["docker", "cp", "-", MASTER + ":/root/"], input=_tar("probe.py", PROBE.encode()))
-    out = run(["docker", "exec", MASTER, "python3", "/root/probe.py", MASTER_URL, MIRROR_URL,
-               DEPSYNC[0], DEPSYNC[1], str(commits)], capture_output=True, text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    probe = subprocess.run(["docker", "exec", MASTER, "python3", "/root/probe.py", MASTER_URL, MIRROR_URL,
+                            DEPSYNC[0], DEPSYNC[1], str(commits)], capture_output=True, text=True)
+    if probe.returncode:
+        sys.exit("probe failed in %s:\n%s%s" % (MASTER, probe.stdout, probe.stderr))
+    return json.loads(probe.stdout.strip().splitlines()[-1])
 
 
 def _tar(name, data):
@@ -217,7 +219,7 @@ def main():
             cleanup()
     print("svn_sync_bench: commit on the master -> revision served by the mirror, %d commits each, "
           "one at a time (deploy took %.0f s; log in %s)" % (args.commits, deployed, workdir))
-    print(summary("push hook (post-commit + path unit)", push))
+    print(summary("push hook (post-commit + FIFO socket)", push))
     print(summary("timer only (interval %s)" % args.timer_interval, timer))
     ok = sorted(x for x in push if x is not None)
     if ok:
