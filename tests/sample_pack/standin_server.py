@@ -16,12 +16,24 @@ roles configured:
 
 The DC comes from the MULTIDC_APIM_DC environment variable, which the
 worker_manager role's service unit sets as a plain label.
+
+Deployment synchronization, emulated: when carbon.xml's
+<DeploymentSynchronizer> is enabled, a background loop does what Carbon's
+SVN-based synchronizer does for the super tenant, with the svn client and the
+URL, credentials, AutoCommit/AutoCheckout and update interval read from that
+block: it keeps repository/deployment/server/synapse-configs as a working
+copy of <SvnUrl>[/-1234]/synapse-configs, commits local additions when
+AutoCommit is true and updates when AutoCheckout is true. Only that subtree
+is synchronized, so the publisher app never travels between DCs.
 """
 import json
 import os
 import signal
 import socket
+import subprocess
 import sys
+import threading
+import time
 import xml.etree.ElementTree as ElementTree
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -56,6 +68,72 @@ def read_clustering(home):
         "local_member_host": params.get("localMemberHost"),
         "members": members,
     }
+
+
+def read_depsync(home):
+    root = ElementTree.parse(os.path.join(home, "repository", "conf", "carbon.xml")).getroot()
+    block = root.find("%sDeploymentSynchronizer" % CARBON_NS)
+    if block is None:
+        return None
+
+    def text(name, default=""):
+        node = block.find(CARBON_NS + name)
+        return node.text.strip() if node is not None and node.text else default
+
+    if text("Enabled") != "true" or text("RepositoryType", "svn") != "svn":
+        return None
+    url = text("SvnUrl").rstrip("/")
+    if text("SvnUrlAppendTenantId", "true") == "true":
+        url += "/-1234"
+    interval = root.findtext("%sDeployment/%sUpdateInterval" % (CARBON_NS, CARBON_NS)) or "15"
+    return {
+        "url": url + "/synapse-configs",
+        "user": text("SvnUser"),
+        "password": text("SvnPassword"),
+        "auto_commit": text("AutoCommit") == "true",
+        "auto_checkout": text("AutoCheckout") == "true",
+        "interval": max(1, int(interval.strip())),
+    }
+
+
+def svn(settings, *args):
+    command = ["svn", "--non-interactive", "--no-auth-cache", "--username", settings["user"],
+               "--password", settings["password"]] + list(args)
+    return subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
+                          timeout=60, check=False)
+
+
+def depsync_once(home, settings):
+    """One synchronizer cycle; returns a short status for the identity page."""
+    target = os.path.join(home, "repository", "deployment", "server", "synapse-configs")
+    if not os.path.isdir(os.path.join(target, ".svn")):
+        if settings["auto_commit"]:
+            svn(settings, "mkdir", "--parents", "-m", "depsync: create the super tenant's tree", settings["url"])
+        result = svn(settings, "checkout", "--force", settings["url"], target)
+        if result.returncode != 0:
+            return "checkout failed: %s" % result.stdout.strip().splitlines()[-1:]
+    if settings["auto_commit"]:
+        svn(settings, "add", "--force", "--parents", target)
+        result = svn(settings, "commit", "-m", "depsync: commit from %s" % socket.gethostname(), target)
+        if result.returncode != 0:
+            return "commit failed: %s" % result.stdout.strip().splitlines()[-1:]
+    if settings["auto_checkout"]:
+        result = svn(settings, "update", "--accept", "theirs-full", target)
+        if result.returncode != 0:
+            return "update failed: %s" % result.stdout.strip().splitlines()[-1:]
+    return "synchronized"
+
+
+def depsync_loop(server):
+    while True:
+        try:
+            settings = read_depsync(server.carbon_home)
+            server.depsync_status = depsync_once(server.carbon_home, settings) if settings else "disabled"
+            delay = settings["interval"] if settings else 15
+        except (OSError, ValueError, subprocess.SubprocessError) as exc:
+            server.depsync_status = "error: %s" % exc
+            delay = 15
+        time.sleep(delay)
 
 
 def profile_from_args(argv):
@@ -105,6 +183,7 @@ class StandInServer(ThreadingHTTPServer):
         self.profile = profile
         self.node = socket.gethostname()
         self.port = HTTP_BASE_PORT + read_offset(home)
+        self.depsync_status = "not started"
         ThreadingHTTPServer.__init__(self, ("0.0.0.0", self.port), Handler)
 
     def identity(self):
@@ -115,6 +194,7 @@ class StandInServer(ThreadingHTTPServer):
             "profile": self.profile,
             "port": self.port,
             "clustering": read_clustering(self.carbon_home),
+            "depsync": self.depsync_status,
             "apps": [a for a in APPS if os.path.isdir(
                 os.path.join(self.carbon_home, "repository", "deployment", "server", "jaggeryapps", a))],
         }
@@ -123,6 +203,7 @@ class StandInServer(ThreadingHTTPServer):
 def main(argv):
     server = StandInServer(carbon_home(), profile_from_args(argv))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    threading.Thread(target=depsync_loop, args=(server,), daemon=True).start()
     sys.stderr.write("standin: %s serving on port %d (profile %s)\n" % (server.node, server.port, server.profile))
     server.serve_forever()
 
