@@ -61,6 +61,19 @@ requirements_digest() {
     cat requirements.txt requirements-lock.txt | sha256sum | cut -d' ' -f1
 }
 
+raise_inotify_limits() {
+    # Every systemd container takes several inotify instances; the kernel's
+    # default of 128 per user stops the lab's 10+ containers at boot (exit 255).
+    local current
+    current=$(cat /proc/sys/fs/inotify/max_user_instances)
+    if [ "$current" -ge 1024 ]; then
+        say "inotify instances: $current, enough, skipped"
+        return
+    fi
+    say "inotify instances: raising $current to 1024"
+    sysctl -q -w fs.inotify.max_user_instances=1024 || die "could not raise fs.inotify.max_user_instances (needed by systemd containers)"
+}
+
 build_venv() {
     local digest
     digest=$(requirements_digest)
@@ -94,6 +107,7 @@ build_base_image() {
 
 install_apt_packages
 start_docker_engine
+raise_inotify_limits
 build_venv
 build_base_image
 say "done"
