@@ -112,7 +112,7 @@ INVENTORY = textwrap.dedent("""\
       vars:
         apim_master_dc: dc1
         # An undefined vault reference: reading it would fail, the plugin must not.
-        apim_db_root_password: "{{ vault_apim_db_root_password }}"
+        apim_db_apim_password: "{{ vault_apim_db_apim_password }}"
       children:
         datacenters:
           children:
