@@ -221,8 +221,6 @@ DOC_TYPES = {'modules': 'module', 'filter': 'filter', 'test': 'test', 'lookup': 
              'callback': 'callback', 'inventory': 'inventory', 'connection': 'connection', 'become': 'become'}
 
 
-
-
 def test_no_undocumentable_plugin_directory():
     """Every plugins/ subdirectory with code is a type ansible-doc renders, or has no docs by design."""
     no_docs = {'action', 'module_utils', 'doc_fragments'}
@@ -304,8 +302,8 @@ def reference_errors(objects, repo=REPO):
         if jt['inventory'] != inventory:
             errors.append('%s: inventory %s undefined' % (name, jt['inventory']))
         errors += ['%s: credential %s undefined' % (name, c) for c in jt['credentials'] if c not in credentials]
-        if not any(is_playbook(d) for d in (load_all(os.path.join(repo, jt['playbook']))
-                                           if os.path.isfile(os.path.join(repo, jt['playbook'])) else [])):
+        playbook = os.path.join(repo, jt['playbook'])
+        if not any(is_playbook(d) for d in (load_all(playbook) if os.path.isfile(playbook) else [])):
             errors.append('%s: playbook %s is not a playbook in the project' % (name, jt['playbook']))
         for question in (jt.get('survey') or {}).get('spec', []):
             if question['type'] == 'multiplechoice' and question['default'] not in question['choices']:
