@@ -205,3 +205,11 @@ def test_carbon_xml_depsync(name, dc, committer):
     assert value("SvnUrl") == "http://ds-%s-svn/svn/apim" % dc
     assert value("SvnUser") == "depsync"
     assert root.find("c:Axis2Config/c:DeploymentUpdateInterval", CARBON_NS).text.strip() == "10"
+
+
+def test_svnkit_jar_copied_into_dropins_when_supplied():
+    dropins = "/opt/wso2/wso2am-2.6.0/repository/components/dropins/"
+    jar = _host("ds-dc1-mgr1").file(dropins + "svnkit-all-1.8.7.wso2v1-testdouble.jar")
+    assert jar.is_file
+    assert jar.content_string.startswith("TEST DOUBLE")
+    assert not _host("ds-dc2-mgr1").file(dropins + "svnkit-all-1.8.7.wso2v1-testdouble.jar").exists
