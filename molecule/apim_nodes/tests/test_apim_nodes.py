@@ -6,7 +6,7 @@ server) that reports what it was configured with and serves /publisher only
 while the publisher application is deployed.
 """
 import json
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 
 import pytest
 
@@ -49,7 +49,7 @@ def http_get(host, url):
     """GET url from inside the node with python3 urllib; returns (status, body)."""
     result = host.run("timeout 30 python3 -c %s %s", HTTP_GET, url)
     assert result.rc == 0, result.stderr
-    status, _, body = result.stdout.partition("\n")
+    status, dummy, body = result.stdout.partition("\n")
     return int(status), body.strip()
 
 
@@ -75,7 +75,7 @@ def test_service_enabled_and_running(host):
 
 
 def test_unit_runs_the_profile_and_restarts_on_failure(host):
-    _, dc, function = node(host)
+    dummy, dc, function = node(host)
     unit = host.file("/etc/systemd/system/wso2am.service").content_string
     profile = "default" if function == "manager" else "gateway-worker"
     assert "ExecStart=%s/bin/wso2server.sh -Dprofile=%s\n" % (CARBON_HOME, profile) in unit
@@ -100,7 +100,7 @@ def test_modules_prerequisite_installed(host):
 
 
 def test_publisher_files_only_on_master_dc_manager(host):
-    _, dc, function = node(host)
+    dummy, dc, function = node(host)
     expected = dc == MASTER_DC and function == "manager"
     assert host.file(JAGGERY + "/publisher").is_directory is expected
     # Parked, not destroyed, everywhere else.
@@ -143,8 +143,9 @@ def test_clustering_is_dc_local(host):
 
 @pytest.mark.parametrize("other_dc", ["dc1", "dc2"])
 def test_domains_differ_per_dc(host, other_dc):
-    _, dc, _ = node(host)
-    _, params, _, members = clustering(host)
+    dc = node(host)[1]
+    seen = clustering(host)
+    params, members = seen[1], seen[3]
     if other_dc == dc:
         assert params["domain"].endswith(".%s.domain" % dc)
     else:
@@ -154,13 +155,13 @@ def test_domains_differ_per_dc(host, other_dc):
 
 def test_dc_peer_reachable_over_dc_network(host):
     """The node reaches its DC's manager on the DC network; the publisher answers only in the master DC."""
-    _, dc, _ = node(host)
+    dc = node(host)[1]
     status, body = http_get(host, "http://an-%s-mgr1:%d/publisher" % (dc, HTTP_PORT))
     assert status == (200 if dc == MASTER_DC else 404), body
 
 
 def test_carbon_xml_hostnames_and_offset(host):
-    name, _, _ = node(host)
+    name = node(host)[0]
     ns = {"c": "http://wso2.org/projects/carbon/carbon.xml"}
     root = ElementTree.fromstring(host.file(CONF + "/carbon.xml").content)
     assert root.findtext("c:HostName", namespaces=ns) == name
@@ -169,7 +170,7 @@ def test_carbon_xml_hostnames_and_offset(host):
 
 
 def test_datasources_point_at_dc_local_db(host):
-    _, dc, _ = node(host)
+    dc = node(host)[1]
     root = ElementTree.fromstring(host.file(CONF + "/datasources/master-datasources.xml").content)
     urls = {d.findtext("name"): d.findtext("definition/configuration/url") for d in root.iter("datasource")}
     assert urls["WSO2AM_DB"].startswith("jdbc:mysql://an-%s-db:3306/apimgtdb?" % dc)
@@ -177,7 +178,7 @@ def test_datasources_point_at_dc_local_db(host):
 
 
 def test_registry_mounts_shared_registry(host):
-    _, dc, function = node(host)
+    dummy, dc, function = node(host)
     root = ElementTree.fromstring(host.file(CONF + "/registry.xml").content)
     instance = root.find("remoteInstance[id='sharedregistry']")
     assert instance is not None
@@ -190,7 +191,7 @@ def test_registry_mounts_shared_registry(host):
 
 
 def test_api_manager_endpoints_in_own_dc(host):
-    _, dc, function = node(host)
+    dummy, dc, function = node(host)
     root = ElementTree.fromstring(host.file(CONF + "/api-manager.xml").content)
     key_manager = "https://an-%s-mgr1:9443/services/" % dc
     assert root.findtext("APIKeyValidator/ServerURL") == key_manager

@@ -111,7 +111,7 @@ def test_layout(tmp_path, version):
 
 
 def test_2_6_has_api_manager_xml_and_publisher_rest_war(pack_2_6):
-    path, _ = pack_2_6
+    path = pack_2_6[0]
     with zipfile.ZipFile(path) as archive:
         names = set(archive.namelist())
     assert "wso2am-2.6.0/repository/conf/api-manager.xml" in names
@@ -119,7 +119,7 @@ def test_2_6_has_api_manager_xml_and_publisher_rest_war(pack_2_6):
 
 
 def test_modes_executable_only_for_scripts(pack_2_6):
-    path, _ = pack_2_6
+    path = pack_2_6[0]
     with zipfile.ZipFile(path) as archive:
         modes = {info.filename: (info.external_attr >> 16) for info in archive.infolist()}
     executables = {"wso2am-2.6.0/bin/wso2server.sh", "wso2am-2.6.0/bin/sample-pack-standin-server.py"}
@@ -130,7 +130,7 @@ def test_modes_executable_only_for_scripts(pack_2_6):
 
 
 def test_configs_are_the_fixtures(pack_2_6):
-    path, _ = pack_2_6
+    path = pack_2_6[0]
     fixture = os.path.join(ROOT, "tests", "fixtures", "carbon", "2.6.0", "repository", "conf", "carbon.xml")
     with zipfile.ZipFile(path) as archive, open(fixture, "rb") as handle:
         assert archive.read("wso2am-2.6.0/repository/conf/carbon.xml") == handle.read()
@@ -140,7 +140,7 @@ def test_configs_are_the_fixtures(pack_2_6):
 
 def _free_port_above_base():
     """A free TCP port above 9763 (so it is reachable as 9763 + offset)."""
-    for _ in range(50):
+    for dummy in range(50):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
@@ -223,7 +223,7 @@ def test_standin_listens_on_base_plus_offset_and_reports_identity(standin):
 
 
 def test_standin_serves_publisher_only_while_deployed(standin):
-    home, base, _ = standin
+    home, base = standin[:2]
     jaggery = os.path.join(home, "repository", "deployment", "server", "jaggeryapps")
     assert _get(base + "/publisher")[0] == 200
     assert _get(base + "/store/")[0] == 200
@@ -237,7 +237,7 @@ def test_standin_serves_publisher_only_while_deployed(standin):
 
 
 def test_standin_unknown_path_is_404(standin):
-    _, base, _ = standin
+    base = standin[1]
     assert _get(base + "/nope")[0] == 404
 
 
