@@ -118,7 +118,7 @@ def depsync_once(home, settings):
         if result.returncode != 0:
             return "commit failed: %s" % result.stdout.strip().splitlines()[-1:]
     if settings["auto_checkout"]:
-        result = svn(settings, "update", "--accept", "theirs-full", target)
+        result = svn(settings, "update", "--force", "--accept", "theirs-full", target)
         if result.returncode != 0:
             return "update failed: %s" % result.stdout.strip().splitlines()[-1:]
     return "synchronized"
