@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Benchmark: cross-DC GTID multi-master replication deployed by multidc.apim.db_replication.
 
 For each topology size (2 and 3 DCs by default) it:
@@ -225,8 +224,8 @@ def bench(count, args):
         ["counts %s checksums %s" % (counts, sums)]
     result = {
         "dcs": count,
-        "load": ("%.0f tx/s per DC" % args.rate if args.rate > 0 else "full speed")
-                + (", %d parallel apply threads" % args.parallel_threads if args.parallel_threads else ""),
+        "load": (("%.0f tx/s per DC" % args.rate if args.rate > 0 else "full speed")
+                 + (", %d parallel apply threads" % args.parallel_threads if args.parallel_threads else "")),
         "transactions": transactions,
         "load_s": load_stopped - load_started,
         "tps": transactions / max(load_stopped - load_started, 1e-9),

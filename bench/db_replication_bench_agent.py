@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Load agent for bench/db_replication_bench.py; runs INSIDE one DC's DB container.
 
 Writes a bounded load (transactions x writers, and a deadline) into the local

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Build the sample pack: a TEST DOUBLE shaped like the wso2am-<version>.zip distribution.
 
 The real WSO2 pack cannot be downloaded here. The sample pack has the real

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Stand-in server of the sample pack: a TEST DOUBLE for the WSO2 API Manager server.
 
 The real pack cannot be downloaded here. This small HTTP server is what the
@@ -34,7 +33,7 @@ import subprocess
 import sys
 import threading
 import time
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 CARBON_NS = "{http://wso2.org/projects/carbon/carbon.xml}"

@@ -43,7 +43,7 @@ def http_get(host, url):
               "try:\n r = urllib.request.urlopen(sys.argv[1], timeout=5, context=ctx); print(r.status); print(r.read().decode())\n"
               "except urllib.error.HTTPError as e:\n print(e.code); print(e.read().decode())\n")
     out = host.check_output("python3 -c %s %s", script, url)
-    status, _, body = out.partition("\n")
+    status, dummy, body = out.partition("\n")
     return int(status), body
 
 
@@ -91,7 +91,7 @@ def test_db_rows_written_in_one_dc_are_visible_in_the_other(writer, reader):
 def test_each_dc_load_balancer_is_sticky(dc):
     lb = node("mdc-%s-lb" % dc)
     nodes = set()
-    for _ in range(12):
+    for dummy in range(12):
         status, body = http_get(lb, "http://127.0.0.1:8280/")
         assert status == 200
         nodes.add(json.loads(body)["node"])
