@@ -172,9 +172,12 @@ def test_carbon_xml_hostnames_and_offset(host):
 def test_datasources_point_at_dc_local_db(host):
     dc = node(host)[1]
     root = ElementTree.fromstring(host.file(CONF + "/datasources/master-datasources.xml").content)
-    urls = {d.findtext("name"): d.findtext("definition/configuration/url") for d in root.iter("datasource")}
-    assert urls["WSO2AM_DB"].startswith("jdbc:mysql://an-%s-db:3306/apimgtdb?" % dc)
-    assert urls["WSO2_SHARED_REG_DB"].startswith("jdbc:mysql://an-%s-db:3306/regdb?" % dc)
+    config = {d.findtext("name"): d.find("definition/configuration") for d in root.iter("datasource")}
+    # Database names and users from the topology's default apim_databases.
+    assert config["WSO2AM_DB"].findtext("url").startswith("jdbc:mysql://an-%s-db:3306/WSO2AM_DB?" % dc)
+    assert config["WSO2AM_DB"].findtext("username") == "wso2am"
+    assert config["WSO2_SHARED_REG_DB"].findtext("url").startswith("jdbc:mysql://an-%s-db:3306/WSO2REG_DB?" % dc)
+    assert config["WSO2_SHARED_REG_DB"].findtext("username") == "wso2reg"
 
 
 def test_registry_mounts_shared_registry(host):
@@ -184,7 +187,7 @@ def test_registry_mounts_shared_registry(host):
     assert instance is not None
     assert instance.findtext("dbConfig") == "sharedregistry"
     assert instance.findtext("readOnly") == ("false" if function == "manager" else "true")
-    assert instance.findtext("cacheId") == "wso2@jdbc:mysql://an-%s-db:3306/regdb" % dc
+    assert instance.findtext("cacheId") == "wso2reg@jdbc:mysql://an-%s-db:3306/WSO2REG_DB" % dc
     mounts = {m.get("path"): m.findtext("instanceId") for m in root.findall("mount")}
     assert mounts == {"/_system/config": "sharedregistry", "/_system/governance": "sharedregistry"}
     assert root.find("dbConfig[@name='sharedregistry']").findtext("dataSource") == "jdbc/WSO2SharedRegDB"
