@@ -215,8 +215,9 @@ def test_verify_before_any_role_ran_reports_not_deployed(tmp_path):
     assert re.search(r'node\s+function\s+reachable\s+depsync mode\s+publisher present', out), out
     assert 'dc1 (master): SVN http://a-svn/svn/apim (master)' in out
     assert 'dc2: SVN http://b-svn/svn/apim (mirror)' in out
-    assert table_row(out, 'b-mgr') == ['b-mgr', 'manager', 'yes', 'not', 'deployed', 'not', 'deployed']
-    assert table_row(out, 'a-db') == ['a-db', 'db', 'yes', 'n/a', 'n/a']
+    assert table_row(out, 'b-mgr') == ['b-mgr', 'manager', 'yes', 'not', 'deployed', 'not', 'deployed', 'n/a', 'n/a']
+    assert table_row(out, 'a-db') == ['a-db', 'db', 'yes', 'n/a', 'n/a', 'n/a', 'not', 'deployed']
+    assert table_row(out, 'a-svn') == ['a-svn', 'svn', 'yes', 'n/a', 'n/a', 'not', 'deployed', 'n/a']
 
 
 def test_verify_passes_on_a_correct_deployment(tmp_path):
@@ -226,10 +227,10 @@ def test_verify_passes_on_a_correct_deployment(tmp_path):
     deploy(tmp_path, 'b-wkr', enabled='false')  # depsync role not run there yet: not a failure
     rc, out = run_playbook(tmp_path, VERIFY, verify_inventory(tmp_path))
     assert rc == 0, out
-    assert table_row(out, 'a-mgr') == ['a-mgr', 'manager', 'yes', 'commit', 'yes']
-    assert table_row(out, 'a-wkr') == ['a-wkr', 'worker', 'yes', 'checkout', 'no']
-    assert table_row(out, 'b-mgr') == ['b-mgr', 'manager', 'yes', 'checkout', 'no']
-    assert table_row(out, 'b-wkr') == ['b-wkr', 'worker', 'yes', 'disabled', 'no']
+    assert table_row(out, 'a-mgr') == ['a-mgr', 'manager', 'yes', 'commit', 'yes', 'n/a', 'n/a']
+    assert table_row(out, 'a-wkr') == ['a-wkr', 'worker', 'yes', 'checkout', 'no', 'n/a', 'n/a']
+    assert table_row(out, 'b-mgr') == ['b-mgr', 'manager', 'yes', 'checkout', 'no', 'n/a', 'n/a']
+    assert table_row(out, 'b-wkr') == ['b-wkr', 'worker', 'yes', 'disabled', 'no', 'n/a', 'n/a']
 
 
 def test_verify_fails_on_real_state_violations(tmp_path):
@@ -246,14 +247,14 @@ def test_verify_fails_on_real_state_violations(tmp_path):
                     r'host b-wkr: depsync AutoCommit is true but the committer is a-mgr',
                     r"host b-wkr: depsync SvnUrl is 'http://a-svn/svn/apim', not the DC-local http://b-svn/svn/apim"):
         assert re.search(pattern, out), pattern
-    assert table_row(out, 'b-wkr') == ['b-wkr', 'worker', 'yes', 'commit', 'no']
+    assert table_row(out, 'b-wkr') == ['b-wkr', 'worker', 'yes', 'commit', 'no', 'n/a', 'n/a']
 
 
 def test_verify_fails_on_an_unreachable_node_after_reading_the_others(tmp_path):
     deploy(tmp_path, 'a-mgr', commit='true', publisher=True)
     rc, out = run_playbook(tmp_path, VERIFY, verify_inventory(tmp_path, unreachable='b-wkr'))
     assert rc != 0, out
-    assert table_row(out, 'b-wkr') == ['b-wkr', 'worker', 'UNREACHABLE', 'n/a', 'n/a']
-    assert table_row(out, 'a-mgr') == ['a-mgr', 'manager', 'yes', 'commit', 'yes']
+    assert table_row(out, 'b-wkr') == ['b-wkr', 'worker', 'UNREACHABLE', 'n/a', 'n/a', 'n/a', 'n/a']
+    assert table_row(out, 'a-mgr') == ['a-mgr', 'manager', 'yes', 'commit', 'yes', 'n/a', 'n/a']
     assert 'Verify found 1 violation(s)' in out
     assert re.search(r'host b-wkr: is unreachable', out), out
