@@ -4,7 +4,7 @@ export VIRTUAL_ENV := $(CURDIR)/.venv
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: setup lab lab-down test unit lint sanity molecule bench build
+.PHONY: setup lab lab-down test unit lint sanity molecule bench build integration galaxy-import ee
 
 setup: ## Install everything this machine needs (idempotent)
 	bash scripts/setup.sh
@@ -12,6 +12,7 @@ setup: ## Install everything this machine needs (idempotent)
 lab: setup ## Bring up the local two-DC lab and deploy it with site.yml
 	ansible-playbook -i inventories/lab playbooks/lab/up.yml
 	ansible-playbook -i inventories/lab site.yml
+	@bash scripts/lab_endpoints.sh
 
 lab-down: setup ## Remove the lab's containers and networks
 	ansible-playbook -i inventories/lab playbooks/lab/down.yml
@@ -36,3 +37,12 @@ bench: setup ## Benchmarks; they print ratios, they assert nothing
 
 build: setup ## The Galaxy tarball, in build/
 	ansible-galaxy collection build --output-path build --force
+
+integration: setup ## site.yml through ansible-runner, as AWX runs it (needs `make lab` first)
+	pytest tests/integration -v
+
+galaxy-import: setup ## galaxy-importer, offline, on the built tarball
+	python tests/unit/awx/galaxy_importer_run.py
+
+ee: setup ## ansible-builder build context for the execution environment, in build/ee-context
+	ansible-builder create -f execution-environment.yml -c build/ee-context
