@@ -31,3 +31,4 @@ stage molecule molecule test --all
 
 printf '\n===== summary (total %ds)\n' "$SECONDS"
 printf '%s\n' "${SUMMARY[@]}"
+printf 'stages: %d passed, 0 failed\n' "${#SUMMARY[@]}"
