@@ -46,9 +46,10 @@ PYTHON = os.path.join(REPO, '.venv', 'bin', 'python')
 PLAYBOOK_BIN = os.path.join(REPO, '.venv', 'bin', 'ansible-playbook')
 
 FILES = ('carbon.xml', 'axis2/axis2.xml', 'datasources/master-datasources.xml')
-TOOLS = (('community.general.xml', 'CG', 'community_general_xml.yml'),
-         ('multidc.apim (typed)', 'Ours', 'multidc_apim.yml'),
-         ('multidc.apim.xml_settings', 'Generic', 'multidc_apim_generic.yml'))
+# (label, key, playbook); a tool's task names start with its key, capitalised.
+TOOLS = (('community.general.xml', 'cg', 'community_general_xml.yml'),
+         ('multidc.apim (typed)', 'ours', 'multidc_apim.yml'),
+         ('multidc.apim.xml_settings', 'generic', 'multidc_apim_generic.yml'))
 
 # What the 25 edits target, per file: ('element', path) counts every line of the element,
 # ('start-tag', path) only the lines of its start tag (attribute edits).
@@ -248,7 +249,7 @@ def run_round(workdir, order):
     seconds = {}
     for label, key, playbook in TOOLS:
         prefix = key + ' '
-        mine = [t for t in tasks if t['task'].startswith(prefix)]
+        mine = [t for t in tasks if t['task'].lower().startswith(prefix)]
         seconds[key] = (sum(t['seconds'] for t in mine), len(mine))
     return dirs, seconds, wall
 
