@@ -46,17 +46,24 @@ requirements:
   - lxml (on the target host)
 '''
 
+    # Every module that edits one Carbon XML file through the engine supports
+    # all of these fully, so the support level lives here too.
     ATTRIBUTES = r'''
 attributes:
   check_mode:
     description: Can run in check mode and return the changed status and diff without modifying the file.
+    support: full
   diff_mode:
     description: Returns the real before and after file contents, with secret values masked.
+    support: full
   idempotent:
     description: Running the task again with the same options reports no change and leaves the file byte-identical.
+    support: full
   platform:
     description: Target OS families that can be operated against.
     platforms: posix
+    support: full
   safe_file_operations:
     description: Writes through a temporary file and an atomic rename, keeping owner, group and mode.
+    support: full
 '''

@@ -69,18 +69,6 @@ extends_documentation_fragment:
   - ansible.builtin.files
   - multidc.apim.xml_file
   - multidc.apim.xml_file.attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  idempotent:
-    support: full
-  platform:
-    platforms: posix
-    support: full
-  safe_file_operations:
-    support: full
 seealso:
   - module: multidc.apim.xml_settings
 '''

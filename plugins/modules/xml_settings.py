@@ -99,18 +99,6 @@ extends_documentation_fragment:
   - ansible.builtin.files
   - multidc.apim.xml_file
   - multidc.apim.xml_file.attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  idempotent:
-    support: full
-  platform:
-    platforms: posix
-    support: full
-  safe_file_operations:
-    support: full
 seealso:
   - module: community.general.xml
     description: General XML editing; rewrites the whole file through lxml.
