@@ -97,6 +97,25 @@ def test_commit_on_master_reaches_mirror(master, mirror):
     assert mirror.check_output("svnlook author -r %s %s", str(rev), REPO) == "depsync"
 
 
+def test_sync_password_stays_off_command_lines_and_shared_files(master):
+    """svnsync reads the sync account from the push user's auth area (0600), not from argv or the unit."""
+    auth_dir = "/var/lib/svn-mirror/.subversion/auth/svn.simple"
+    files = master.check_output("find %s -type f", auth_dir).split()
+    assert len(files) == 2, files  # one realm for the master, one for the mirror
+    for path in files:
+        cred = master.file(path)
+        assert (cred.user, cred.mode) == ("svn-mirror", 0o600)
+        assert cred.contains("^%s$" % SYNC[1])
+    for path in ("/usr/local/sbin/svn-mirror-push", "/etc/systemd/system/svn-mirror-push@.service"):
+        assert SYNC[1] not in master.file(path).content_string
+        assert "password" not in master.file(path).content_string
+    assert not master.file("/etc/svn-mirror/push.env").exists
+    # A push that has to authenticate against both realms still works.
+    since = int(time.time())
+    run = master.run("timeout 60 systemctl start svn-mirror-push@dc2.service")
+    assert run.rc == 0, push_log_since(master, since)
+
+
 def test_commit_on_mirror_is_rejected(master, mirror):
     before = youngest(mirror)
     result = put(mirror, MIRROR_URL, "forbidden.xml", "<nope/>")
