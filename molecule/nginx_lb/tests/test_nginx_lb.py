@@ -12,6 +12,7 @@ The tests address hosts by name through the molecule inventory instead of the
 import hashlib
 import json
 import os
+import re
 import subprocess
 import time
 
@@ -291,3 +292,29 @@ def test_broken_variable_fails_validation_and_leaves_nginx_untouched(playbook_ru
     # The rejected candidate is left in staging, for inspection.
     staged = host.file("/var/lib/multidc-apim/nginx_lb/staging/multidc-apim/upstreams.conf").content_string
     assert "upstream apim_gateway {\n    ip_hash;\n    keepalive" in staged
+
+
+def test_converged_lb_converges_again_without_a_package_mirror(playbook_runs):
+    """Old apt lists and a source that cannot be fetched: a converged LB must not need apt-get update."""
+    host = lb("dc2")
+    bogus = "/etc/apt/sources.list.d/unreachable-test.list"
+    # Nothing listens on the container's own loopback port 9: a fetch fails at once.
+    host.check_output("echo 'deb http://127.0.0.1:9/debian bookworm main' > %s", bogus)
+    host.check_output("touch -d '-3 hours' /var/lib/apt/lists /var/lib/apt/lists/* && "
+                      "{ [ ! -e /var/lib/apt/periodic/update-success-stamp ] || "
+                      "touch -d '-3 hours' /var/lib/apt/periodic/update-success-stamp; }")
+    try:
+        # That source alone (no list cleanup, nothing else fetched) makes an update fail.
+        only_bogus = host.run("timeout 60 apt-get update -q --error-on=any -o Dir::Etc::sourcelist=%s "
+                              "-o Dir::Etc::sourceparts=/nonexistent -o APT::List-Cleanup=0", bogus)
+        assert only_bogus.rc != 0, only_bogus.stdout
+        process = start_playbook("converge.yml", "lb-dc2-lb")
+        try:
+            output, dummy = process.communicate(timeout=300)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, dummy = process.communicate()
+    finally:
+        host.run("rm -f %s", bogus)
+    assert process.returncode == 0, output
+    assert re.search(r"lb-dc2-lb\s+: ok=\d+\s+changed=0\s", output), output
