@@ -241,6 +241,16 @@ def start_playbook(name, limit, *extra):
     )
 
 
+def finish_playbook(process, timeout=300):
+    """(rc, output) of a run started by start_playbook; killed after ``timeout`` seconds."""
+    try:
+        output, dummy = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output, dummy = process.communicate()
+    return process.returncode, output
+
+
 @pytest.fixture(scope="module")
 def playbook_runs():
     """Two playbook runs at once, one per DC, to keep the scenario short.
@@ -254,15 +264,7 @@ def playbook_runs():
         "check": start_playbook("converge.yml", "lb-dc2-lb", "--check", "-e", "nginx_lb_fail_timeout=7s"),
         "broken": start_playbook("broken_upstream.yml", "lb-dc1-lb"),
     }
-    results = {}
-    for name, process in runs.items():
-        try:
-            output, dummy = process.communicate(timeout=300)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            output, dummy = process.communicate()
-        results[name] = (process.returncode, output)
-    return before, results
+    return before, {name: finish_playbook(process) for name, process in runs.items()}
 
 
 def test_check_mode_changes_nothing_and_does_not_reload(playbook_runs):
@@ -308,13 +310,8 @@ def test_converged_lb_converges_again_without_a_package_mirror(playbook_runs):
         only_bogus = host.run("timeout 60 apt-get update -q --error-on=any -o Dir::Etc::sourcelist=%s "
                               "-o Dir::Etc::sourceparts=/nonexistent -o APT::List-Cleanup=0", bogus)
         assert only_bogus.rc != 0, only_bogus.stdout
-        process = start_playbook("converge.yml", "lb-dc2-lb")
-        try:
-            output, dummy = process.communicate(timeout=300)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            output, dummy = process.communicate()
+        rc, output = finish_playbook(start_playbook("converge.yml", "lb-dc2-lb"))
     finally:
         host.run("rm -f %s", bogus)
-    assert process.returncode == 0, output
+    assert rc == 0, output
     assert re.search(r"lb-dc2-lb\s+: ok=\d+\s+changed=0\s", output), output
