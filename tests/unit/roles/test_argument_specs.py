@@ -26,12 +26,26 @@ def normalise(value):
     return value
 
 
-def test_the_six_roles_exist():
-    assert ROLE_NAMES == sorted(["db_replication", "depsync_svn", "hazelcast_cluster", "nginx_lb", "svn_mirror",
-                                 "worker_manager"])
+INTERNAL_ROLES = ["common"]
+DEPLOYMENT_ROLES = [name for name in ROLE_NAMES if name not in INTERNAL_ROLES]
 
 
-@pytest.mark.parametrize("role", ROLE_NAMES)
+def test_the_six_roles_and_the_internal_one_exist():
+    assert DEPLOYMENT_ROLES == sorted(["db_replication", "depsync_svn", "hazelcast_cluster", "nginx_lb", "svn_mirror",
+                                       "worker_manager"])
+    assert sorted(INTERNAL_ROLES) == sorted(set(ROLE_NAMES) - set(DEPLOYMENT_ROLES))
+
+
+@pytest.mark.parametrize("role", INTERNAL_ROLES)
+def test_internal_role_entry_points_take_only_prefixed_required_options(role):
+    specs = load(role, "meta", "argument_specs.yml")["argument_specs"]
+    assert specs, "no entry point"
+    for entry_point, spec in specs.items():
+        assert os.path.isfile(os.path.join(ROLES, role, "tasks", entry_point + ".yml")), entry_point
+        assert all(name.startswith(role + "_") for name in spec.get("options", {})), entry_point
+
+
+@pytest.mark.parametrize("role", DEPLOYMENT_ROLES)
 def test_specs_document_exactly_the_defaults(role):
     defaults = load(role, "defaults", "main.yml")
     options = load(role, "meta", "argument_specs.yml")["argument_specs"]["main"]["options"]
@@ -40,7 +54,7 @@ def test_specs_document_exactly_the_defaults(role):
     assert all(name.startswith(role + "_") for name in options), "public variables carry the role prefix"
 
 
-@pytest.mark.parametrize("role", ROLE_NAMES)
+@pytest.mark.parametrize("role", DEPLOYMENT_ROLES)
 def test_spec_defaults_equal_the_defaults(role):
     defaults = load(role, "defaults", "main.yml")
     options = load(role, "meta", "argument_specs.yml")["argument_specs"]["main"]["options"]
