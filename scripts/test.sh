@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, in the order a failure is cheapest to find:
-# unit tests, ansible-lint (production profile), ansible-test sanity,
-# then every Molecule scenario. Prints each stage's wall time.
+# unit tests, ansible-lint (production profile), ansible-test sanity, (with
+# CI=true) a fresh base image and no leftover containers, the README's main
+# job end to end (`make lab` twice, then `make lab-down`), then every
+# Molecule scenario. Prints each stage's wall time.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO"
@@ -27,6 +29,12 @@ stage() {
 stage unit pytest tests/unit -q -p no:cacheprovider
 stage lint ansible-lint --profile production --offline
 stage sanity bash scripts/sanity.sh
+# CI proves the fresh path every run: no containers left over, and a base
+# image built from scratch, as on a new user's machine.
+if [ "${CI:-}" = "true" ]; then
+    stage fresh bash scripts/fresh_state.sh
+fi
+stage main-job pytest tests/e2e -v -p no:cacheprovider
 stage molecule molecule test --all
 
 printf '\n===== summary (total %ds)\n' "$SECONDS"
