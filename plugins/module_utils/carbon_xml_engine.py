@@ -140,11 +140,6 @@ def parse_path(path):
     return absolute, steps
 
 
-def join_path(*parts):
-    """Join path pieces with ``/`` (helper for the typed modules)."""
-    return '/'.join(p.strip('/') if i else p.rstrip('/') for i, p in enumerate(parts))
-
-
 def xpath_literal(value):
     """Quote a predicate value (no escaping exists; pick the quote that is absent)."""
     value = str(value)

@@ -463,7 +463,7 @@ class _Builder:
     def database_names(self):
         """The WSO2 database and user names, the same in every DC."""
         value, seen = self.setting('apim_databases', self.all_hosts)
-        self.database_names = GLOBAL_VARIABLES['apim_databases']
+        self.databases_named = GLOBAL_VARIABLES['apim_databases']
         if seen:
             self.disagreement('apim_databases', seen, 'every DC holds the same replicated databases')
             return
@@ -482,7 +482,7 @@ class _Builder:
                 self.fail('group all: apim_databases apim and registry share the %s %r; fix: give them distinct %ss'
                           % (key, value['apim'][key], key))
                 return
-        self.database_names = dict((role, {'name': value[role]['name'], 'user': value[role]['user']})
+        self.databases_named = dict((role, {'name': value[role]['name'], 'user': value[role]['user']})
                                    for role in DATABASE_ROLES)
 
     def svn(self, repository):
@@ -579,7 +579,7 @@ class _Builder:
             'svn_master_url': self.svn_master_url,
             'publishers': [h for h in self.all_hosts if self.publisher.get(h)],
             'hazelcast_domain_prefix': prefix,
-            'databases': self.database_names,
+            'databases': self.databases_named,
             'datacenters': datacenters,
             'hosts': hosts,
         }

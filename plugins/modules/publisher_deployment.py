@@ -63,21 +63,22 @@ seealso:
 '''
 
 EXAMPLES = r'''
-- name: Remove the publisher outside the master DC (kept parked, restorable)
+# ansible_facts.apim_topology is set by playbooks/preflight.yml; each host's
+# entry says whether the topology enables the publisher on it.
+- name: Park the publisher where the topology does not enable it (restorable)
   multidc.apim.publisher_deployment:
-    carbon_home: /opt/wso2am-2.6.0
-    state: absent
-  when: apim_topology.dc != apim_topology.master_dc
+    carbon_home: /opt/wso2/wso2am
+    state: "{{ 'present' if ansible_facts.apim_topology.hosts[inventory_hostname].publisher_enabled else 'absent' }}"
 
 - name: Check where the publisher runs
   multidc.apim.publisher_deployment:
-    carbon_home: /opt/wso2am-2.6.0
+    carbon_home: /opt/wso2/wso2am
     state: query
   register: publisher
 
-- name: Assert the publisher exists only in the master DC
+- name: Assert the publisher is deployed exactly where the topology enables it
   ansible.builtin.assert:
-    that: publisher.deployed == (apim_topology.dc == apim_topology.master_dc)
+    that: publisher.deployed == ansible_facts.apim_topology.hosts[inventory_hostname].publisher_enabled
 '''
 
 RETURN = r'''
@@ -149,17 +150,29 @@ def survey(server_dir, park_dir):
     return deployed, parked
 
 
-def plan(state, server_dir, park_dir):
-    """Moves ``[(source, destination, name)]`` that reach ``state``."""
-    deployed, parked = survey(server_dir, park_dir)
+def end_state(state, deployed, parked):
+    """``(deployed, parked)`` once ``state`` is reached: the one statement of the end state."""
+    everything = sorted(set(deployed) | set(parked))
     if state == 'absent':
-        return [(os.path.join(server_dir, n), os.path.join(park_dir, n), n) for n in deployed]
+        return [], everything
     if state == 'present':
-        if not deployed and not parked:
-            raise ValueError('no publisher application is deployed under %s or parked under %s; '
-                             'nothing to restore (reinstall the pack)' % (server_dir, park_dir))
-        return [(os.path.join(park_dir, n), os.path.join(server_dir, n), n) for n in parked]
-    return []
+        if not everything:
+            raise ValueError('nothing to restore (reinstall the pack)')
+        return everything, []
+    return list(deployed), list(parked)
+
+
+def plan(state, server_dir, park_dir):
+    """Moves ``[(source, destination, name)]`` that reach ``state``, and the end state ``(deployed, parked)``."""
+    deployed, parked = survey(server_dir, park_dir)
+    try:
+        want_deployed, want_parked = end_state(state, deployed, parked)
+    except ValueError as exc:
+        raise ValueError('no publisher application is deployed under %s or parked under %s; %s'
+                         % (server_dir, park_dir, exc))
+    moves = [(os.path.join(server_dir, n), os.path.join(park_dir, n), n) for n in deployed if n in want_parked]
+    moves += [(os.path.join(park_dir, n), os.path.join(server_dir, n), n) for n in parked if n in want_deployed]
+    return moves, (want_deployed, want_parked)
 
 
 def _move(source, destination):
@@ -180,16 +193,6 @@ def _apps(server_dir, park_dir, deployed, parked):
     return apps + [dict(name=n, state='parked', path=os.path.join(park_dir, n)) for n in parked]
 
 
-def expected(state, deployed, parked):
-    """``(deployed, parked)`` once ``state`` is reached."""
-    everything = sorted(set(deployed) | set(parked))
-    if state == 'absent':
-        return [], everything
-    if state == 'present':
-        return everything, []
-    return list(deployed), list(parked)
-
-
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -208,16 +211,14 @@ def main():
     if (os.path.realpath(park_dir) + os.sep).startswith(real_server):
         module.fail_json(msg='park_dir %s is inside %s; the server would deploy parked applications' % (park_dir, server_dir))
 
-    before, parked = survey(server_dir, park_dir)
+    before, dummy = survey(server_dir, park_dir)
     try:
-        moves = plan(module.params['state'], server_dir, park_dir)
+        moves, (after, parked) = plan(module.params['state'], server_dir, park_dir)
     except ValueError as exc:
         module.fail_json(msg=to_native(exc), park_dir=park_dir)
 
     done = []
-    if module.check_mode:
-        after, parked = expected(module.params['state'], before, parked)
-    else:
+    if not module.check_mode:
         for source, destination, dummy in moves:
             try:
                 _move(source, destination)

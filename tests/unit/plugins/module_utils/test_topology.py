@@ -10,8 +10,10 @@ import re
 import pytest
 
 from ansible_collections.multidc.apim.plugins.module_utils.topology import (
+    FUNCTION_GROUPS,
     SERVER_ID_STRIDE,
     TopologyError,
+    _Builder,
     build_topology,
 )
 
@@ -665,6 +667,17 @@ def test_bad_database_names_are_violations(value, pattern):
     inv.set_all('apim_databases', value)
     violations = violations_of(inv)
     assert [v for v in violations if pattern in v], violations
+
+
+def test_no_builder_step_is_shadowed_by_what_it_computes():
+    """A step that stores its result under its own name can run only once."""
+    inv = Inventory()
+    builder = _Builder(inv.groups, inv.hostvars, inv.dcs, {}, set(name for name, dummy in FUNCTION_GROUPS))
+    steps = [name for name, value in vars(_Builder).items() if callable(value) and not name.startswith('_')]
+    for step in ('membership', 'master_dc', 'dc_order', 'functions_per_dc', 'addresses', 'committer', 'publishers',
+                 'database_names'):
+        getattr(builder, step)()
+    assert [name for name in steps if name in vars(builder)] == []
 
 
 def test_database_names_must_agree_across_hosts():

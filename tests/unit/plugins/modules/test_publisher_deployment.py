@@ -148,3 +148,37 @@ def test_bad_input_fails(run_module, tmp_path, args, message):
 ])
 def test_webapp_names(name, matches):
     assert bool(publisher_deployment.WEBAPP_RE.match(name)) is matches
+
+
+JAGGERY = publisher_deployment.JAGGERY_APP
+WAR = os.path.join("webapps", "api#am#publisher#v0.14.war")
+
+
+@pytest.mark.parametrize("state, deployed, parked, end", [
+    ("absent", [JAGGERY, WAR], [], ([], sorted([JAGGERY, WAR]))),
+    ("absent", [JAGGERY], [WAR], ([], sorted([JAGGERY, WAR]))),
+    ("absent", [], [JAGGERY], ([], [JAGGERY])),
+    ("present", [], [JAGGERY, WAR], (sorted([JAGGERY, WAR]), [])),
+    ("present", [WAR], [JAGGERY], (sorted([JAGGERY, WAR]), [])),
+    ("query", [WAR], [JAGGERY], ([WAR], [JAGGERY])),
+])
+def test_end_state_table(state, deployed, parked, end):
+    assert publisher_deployment.end_state(state, deployed, parked) == end
+
+
+def test_end_state_present_with_nothing_is_refused():
+    with pytest.raises(ValueError, match="nothing to restore"):
+        publisher_deployment.end_state("present", [], [])
+
+
+@pytest.mark.parametrize("state", ["absent", "present", "query"])
+def test_plan_moves_reach_its_end_state(tmp_path, state):
+    server = tmp_path / "repository" / "deployment" / "server"
+    park = tmp_path / "parked"
+    (server / "jaggeryapps" / "publisher").mkdir(parents=True)
+    (park / "webapps").mkdir(parents=True)
+    (park / WAR).write_text("war")
+    moves, (deployed, parked) = publisher_deployment.plan(state, str(server), str(park))
+    for source, destination, dummy in moves:
+        publisher_deployment._move(source, destination)  # pylint: disable=protected-access
+    assert publisher_deployment.survey(str(server), str(park)) == (deployed, parked)
