@@ -7,8 +7,11 @@ roles configured:
 
 - it listens on 9763 + <Ports><Offset> from repository/conf/carbon.xml (the
   servlet HTTP port of Carbon 4.x);
-- GET / returns JSON naming the node, its DC, its profile and the clustering
-  settings read from axis2.xml;
+- GET / returns JSON naming the node, its DC, its profile, the clustering
+  settings read from axis2.xml and the depsync settings read from carbon.xml
+  (without the password);
+- like Carbon, it reads carbon.xml and axis2.xml once, at start: a change to
+  either reaches it only through a restart;
 - GET /publisher, /store and /admin answer 200 only while the matching
   jaggery app is deployed under repository/deployment/server/jaggeryapps,
   404 otherwise, checked on every request (Carbon hot-deploys the same way).
@@ -20,7 +23,7 @@ Deployment synchronization, emulated: when carbon.xml's
 <DeploymentSynchronizer> is enabled, a background loop does what Carbon's
 SVN-based synchronizer does for the super tenant, with the svn client and the
 URL, credentials, AutoCommit/AutoCheckout and update interval read from that
-block: it keeps repository/deployment/server/synapse-configs as a working
+block at start: it keeps repository/deployment/server/synapse-configs as a working
 copy of <SvnUrl>[/-1234]/synapse-configs, commits local additions when
 AutoCommit is true and updates when AutoCheckout is true. Only that subtree
 is synchronized, so the publisher app never travels between DCs.
@@ -123,16 +126,20 @@ def depsync_once(home, settings):
     return "synchronized"
 
 
+def depsync_cycle(server):
+    """One cycle with the settings the server loaded at start; returns the delay before the next."""
+    settings = server.depsync
+    try:
+        server.depsync_status = depsync_once(server.carbon_home, settings) if settings else "disabled"
+        return settings["interval"] if settings else 15
+    except (OSError, ValueError, subprocess.SubprocessError) as exc:
+        server.depsync_status = "error: %s" % exc
+        return 15
+
+
 def depsync_loop(server):
     while True:
-        try:
-            settings = read_depsync(server.carbon_home)
-            server.depsync_status = depsync_once(server.carbon_home, settings) if settings else "disabled"
-            delay = settings["interval"] if settings else 15
-        except (OSError, ValueError, subprocess.SubprocessError) as exc:
-            server.depsync_status = "error: %s" % exc
-            delay = 15
-        time.sleep(delay)
+        time.sleep(depsync_cycle(server))
 
 
 def profile_from_args(argv):
@@ -181,7 +188,11 @@ class StandInServer(ThreadingHTTPServer):
         self.carbon_home = home
         self.profile = profile
         self.node = socket.gethostname()
+        # Carbon reads carbon.xml and axis2.xml once, at startup: a change
+        # takes effect only through a restart. The stand-in does the same.
         self.port = HTTP_BASE_PORT + read_offset(home)
+        self.depsync = read_depsync(home)
+        self.clustering = read_clustering(home)
         self.depsync_status = "not started"
         ThreadingHTTPServer.__init__(self, ("0.0.0.0", self.port), Handler)
 
@@ -192,7 +203,8 @@ class StandInServer(ThreadingHTTPServer):
             "dc": os.environ.get("MULTIDC_APIM_DC", ""),
             "profile": self.profile,
             "port": self.port,
-            "clustering": read_clustering(self.carbon_home),
+            "clustering": self.clustering,
+            "depsync_settings": dict((k, v) for k, v in self.depsync.items() if k != "password") if self.depsync else None,
             "depsync": self.depsync_status,
             "apps": [a for a in APPS if os.path.isdir(
                 os.path.join(self.carbon_home, "repository", "deployment", "server", "jaggeryapps", a))],
