@@ -9,6 +9,7 @@ The tests address hosts by name through the molecule inventory instead of the
 ``host`` fixture, so each one runs once, with the DC as a parameter.
 """
 
+import contextlib
 import hashlib
 import json
 import os
@@ -85,8 +86,25 @@ def node_of(answer):
     return json.loads(body)["node"]
 
 
+MANAGERS = {"dc1": {"lb-dc1-mgr1", "lb-dc1-mgr2"}, "dc2": {"lb-dc2-mgr1"}}
+
+
 def workers(dc):
     return {"lb-%s-wkr1" % dc, "lb-%s-wkr2" % dc}
+
+
+@contextlib.contextmanager
+def standin_stopped(backend):
+    """The backend's stand-in server stopped for the block, then started and answering again (10 s at most)."""
+    assert backend.run("systemctl stop %s", STANDIN_UNIT).rc == 0
+    try:
+        yield
+    finally:
+        assert backend.run("systemctl start %s", STANDIN_UNIT).rc == 0
+        deadline = time.monotonic() + 10
+        while backend.run("python3 -c %s", "import urllib.request as u; u.urlopen('http://127.0.0.1:9763/health')").rc:
+            assert time.monotonic() < deadline, "stand-in did not come back"
+            time.sleep(0.2)
 
 
 def tree_checksum(host, path="/etc/nginx"):
@@ -112,7 +130,7 @@ def test_nginx_runs_with_a_valid_config(dc):
 def test_upstreams_hold_this_dcs_nodes_only(dc):
     upstreams = lb(dc).file("/etc/nginx/multidc-apim/upstreams.conf").content_string
     other = "dc2" if dc == "dc1" else "dc1"
-    for name in sorted(workers(dc)) + ["lb-%s-mgr1" % dc]:
+    for name in sorted(workers(dc) | MANAGERS[dc]):
         assert "server %s:9763 max_fails=1 fail_timeout=5s;" % name in upstreams
     assert "lb-%s-" % other not in upstreams
     assert ("ip_hash;" in upstreams) == (AFFINITY[dc] == "ip_hash")
@@ -170,16 +188,44 @@ def test_cookie_affinity_issues_a_cookie_once_and_spreads_new_clients():
 
 
 @pytest.mark.parametrize("dc", DCS)
-def test_management_traffic_goes_to_this_dcs_manager(dc):
+def test_management_traffic_goes_to_this_dcs_managers(dc):
     answers = requests(dc, MANAGEMENT + "/", 3)
-    assert {node_of(a) for a in answers} == {"lb-%s-mgr1" % dc}
+    served_by = {node_of(a) for a in answers}
+    assert len(served_by) == 1 and served_by <= MANAGERS[dc]
     status, body, dummy = requests(dc, MANAGEMENT + "/store", 1)[0]
-    assert (status, body.strip()) == (200, "store served by lb-%s-mgr1" % dc)
+    assert (status, body.strip()) == (200, "store served by %s" % served_by.pop())
 
 
 def test_publisher_is_served_in_the_master_dc():
     status, body, dummy = requests("dc1", MANAGEMENT + "/publisher", 1)[0]
     assert (status, body.strip()) == (200, "publisher served by lb-dc1-mgr1")
+
+
+def publisher_upstream_servers(host):
+    """{publisher path: servers of the upstream its location proxies to}, from the running nginx's configuration."""
+    dump = host.run("nginx -T")
+    assert dump.rc == 0, dump.stderr
+    upstreams = dict((name, re.findall(r"^\s*server\s+(\S+)", body, re.M))
+                     for name, body in re.findall(r"^upstream (\S+) \{(.*?)^\}", dump.stdout, re.M | re.S))
+    routes = {}
+    for location, body in re.findall(r"location ~ \^(\S+?)\(/\|\$\) \{(.*?)\}", dump.stdout, re.S):
+        target = re.search(r"proxy_pass \w+://(\w+);", body)
+        routes.setdefault(location.replace("\\", ""), set()).update(upstreams[target.group(1)] if target else [])
+    return routes
+
+
+def test_publisher_paths_reach_only_managers_whose_publisher_is_enabled():
+    routes = publisher_upstream_servers(lb("dc1"))
+    assert sorted(routes) == ["/api/am/publisher", "/publisher"]
+    assert {path: sorted(servers) for path, servers in routes.items()} == {path: ["lb-dc1-mgr1:9763"] for path in routes}
+
+
+def test_a_parked_publisher_never_answers_when_the_publisher_manager_is_down():
+    """With mgr1 stopped, a publisher request must not fail over to mgr2, whose publisher is parked."""
+    with standin_stopped(get_host("lb-dc1-mgr1")):
+        answers = requests("dc1", MANAGEMENT + "/publisher", 3, mode="fresh")
+    assert [a for a in answers if "lb-dc1-mgr2" in a[1]] == []
+    assert {a[0] for a in answers} == {502}
 
 
 @pytest.mark.parametrize("path", ["/publisher", "/publisher/site/pages/index.jag", "/api/am/publisher/v0.14/apis"])
@@ -200,20 +246,12 @@ def test_failover_when_the_sticky_worker_stops(dc):
     sticky = node_of(before[0])
     assert sticky == first or AFFINITY[dc] == "cookie"
     (other,) = workers(dc) - {sticky}
-    backend = get_host(sticky)
-    assert backend.run("systemctl stop %s", STANDIN_UNIT).rc == 0
-    try:
+    with standin_stopped(get_host(sticky)):
         answers = requests(dc, client_url, 20)
         # The first request may pay for finding the dead server (nginx retries
         # it on the next one within the same request); none after it may fail.
         assert all(a[0] == 200 for a in answers[1:]), answers
         assert {node_of(a) for a in answers if a[0] == 200} == {other}
-    finally:
-        assert backend.run("systemctl start %s", STANDIN_UNIT).rc == 0
-        deadline = time.monotonic() + 10
-        while backend.run("python3 -c %s", "import urllib.request as u; u.urlopen('http://127.0.0.1:9763/health')").rc:
-            assert time.monotonic() < deadline, "stand-in did not come back"
-            time.sleep(0.2)
     if AFFINITY[dc] == "ip_hash":
         # Once fail_timeout is over, the restarted worker gets its clients back.
         deadline = time.monotonic() + 3 * FAIL_TIMEOUT
