@@ -115,18 +115,52 @@ def run_xml_edits(module, edits, path=None):
     return result
 
 
-def run_module(argument_spec, build_edits, **kwargs):
+def run_xml_query(module, read_values, path=None):
+    """Read the file named by ``module.params['path']`` through the engine; never writes.
+
+    ``read_values(doc)`` returns what the module reports (as ``values``).
+    """
+    path = path or module.params['path']
+    try:
+        doc = CarbonXmlDocument(_read(module, path), name=path)
+        values = read_values(doc)
+    except XmlParseError as exc:
+        module.fail_json(msg=to_native(exc), path=path, line=exc.line, column=exc.column)
+    except (ValueError, XmlEditError) as exc:
+        module.fail_json(msg='%s: %s' % (path, to_native(exc)), path=path)
+    return dict(changed=False, path=path, changes=[], values=values)
+
+
+def element_text(doc, path):
+    """Stripped text of the one element at ``path``, or None when there is none."""
+    found = doc.find(path)
+    if len(found) > 1:
+        raise XmlEditError('%s: path %s matches %d elements: %s'
+                           % (doc.name, path, len(found), ', '.join(doc.describe(e) for e in found)))
+    return (found[0].text or '').strip() if found else None
+
+
+def run_module(argument_spec, build_edits, read_values=None, **kwargs):
     """Entry point shared by the typed modules: validate, translate, apply, exit.
 
     ``build_edits(params)`` turns validated options into a list of engine
-    edits; it raises ``ValueError`` or ``XmlEditError`` for bad input.
+    edits; it raises ``ValueError`` or ``XmlEditError`` for bad input. A
+    module that passes ``read_values`` also takes ``state=query``, which
+    reports ``read_values(doc)`` and accepts no edit.
     """
     spec = xml_file_argument_spec()
     spec.update(argument_spec)
+    if read_values is not None:
+        spec['state'] = dict(type='str', choices=['present', 'query'], default='present')
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True, add_file_common_args=True, **kwargs)
     require_lxml(module)
     try:
         edits = build_edits(module.params)
     except (ValueError, XmlEditError) as exc:
         module.fail_json(msg=to_native(exc), path=module.params['path'])
+    if module.params.get('state') == 'query':
+        if edits:
+            module.fail_json(msg='state=query only reads; it takes no setting to change (got %d)' % len(edits),
+                             path=module.params['path'])
+        module.exit_json(**run_xml_query(module, read_values))
     module.exit_json(**run_xml_edits(module, edits))

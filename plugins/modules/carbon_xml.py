@@ -16,12 +16,21 @@ description:
   - Edits C(repository/conf/carbon.xml) of a WSO2 Carbon 4.x product (API Manager 1.9 to 2.6) in place,
     byte-faithfully, with one parse and one write.
   - Options that are not given are left alone.
+  - With O(state=query) it only reads the file and returns the current values of what it manages (RV(values)),
+    through the same engine and path rules as an edit (comments never count).
   - C(HostName) and C(MgtHostName) are commented out in a stock file; they are created right after their
     commented-out templates. In APIM 1.9 the C(DeploymentSynchronizer) block is commented out too and is created
     after its (SVN) template.
 author:
   - multidc.apim developers (@multidc)
 options:
+  state:
+    description:
+      - V(present) applies the options given.
+      - V(query) reads and reports the current values; no other option may be given, and nothing is written.
+    type: str
+    choices: [present, query]
+    default: present
   hostname:
     description: Value of C(/Server/HostName), the host name the server advertises.
     type: str
@@ -90,6 +99,16 @@ EXAMPLES = r'''
       svn_user: depsync
       svn_password: "{{ vault_depsync_password }}"
       svn_url_append_tenant_id: true
+
+- name: Read the deployment synchronizer settings of a node
+  multidc.apim.carbon_xml:
+    path: /opt/wso2/wso2am/repository/conf/carbon.xml
+    state: query
+  register: carbon
+
+- name: Only the committer commits
+  ansible.builtin.assert:
+    that: carbon.values.deployment_synchronizer.auto_commit == ansible_facts.apim_topology.hosts[inventory_hostname].depsync_committer
 '''
 
 RETURN = r'''
@@ -104,6 +123,26 @@ changes:
   type: list
   elements: str
   sample: ["set /Server/Ports/Offset (line 127) to '2'"]
+values:
+  description:
+    - With O(state=query), the current value of each option (V(null) where the element is absent), the port offset
+      and update interval as numbers, the synchronizer's flags as booleans. The SVN password is never returned.
+    - RV(values.deployment_synchronizer) is V(null) when the file has no (uncommented) C(DeploymentSynchronizer) block.
+  returned: when O(state=query)
+  type: dict
+  sample:
+    hostname: apim.dc1.example.com
+    mgt_hostname: null
+    ports_offset: 0
+    deployment_update_interval: 15
+    deployment_synchronizer:
+      enabled: true
+      auto_commit: false
+      auto_checkout: true
+      repository_type: svn
+      svn_url: http://svn.dc1.example.com/svn/apim
+      svn_user: depsync
+      svn_url_append_tenant_id: true
 backup_file:
   description: Name of the backup file.
   returned: when O(backup=true) and the file changed
@@ -114,7 +153,7 @@ backup_file:
 import re
 
 from ansible_collections.multidc.apim.plugins.module_utils.carbon_xml_engine import Edit
-from ansible_collections.multidc.apim.plugins.module_utils.xml_file_common import run_module
+from ansible_collections.multidc.apim.plugins.module_utils.xml_file_common import element_text, run_module
 
 ROOT = '/Server'
 DEPSYNC = ROOT + '/DeploymentSynchronizer'
@@ -129,6 +168,8 @@ DEPSYNC_FIELDS = (
     ('svn_password', 'SvnPassword'),
     ('svn_url_append_tenant_id', 'SvnUrlAppendTenantId'),
 )
+DEPSYNC_TYPES = dict(enabled='bool', auto_commit='bool', auto_checkout='bool', repository_type='str', svn_url='str',
+                     svn_user='str', svn_url_append_tenant_id='bool')
 _HOST_RE = re.compile(r'^[A-Za-z0-9_.\-:\[\]${}]+$')
 _SVN_URL_RE = re.compile(r'^(https?|svn|svn\+ssh|file)://\S+$')
 
@@ -164,6 +205,35 @@ def build_edits(params):
     return edits
 
 
+def _typed(text, kind):
+    if text is None:
+        return None
+    if kind == 'bool':
+        return text.lower() == 'true'
+    if kind == 'int':
+        try:
+            return int(text)
+        except ValueError:
+            raise ValueError('%r is not a whole number' % text)
+    return text
+
+
+def read_values(doc):
+    """The settings this module manages, as the file has them now (the SVN password never)."""
+    values = dict(
+        hostname=element_text(doc, ROOT + '/HostName'),
+        mgt_hostname=element_text(doc, ROOT + '/MgtHostName'),
+        ports_offset=_typed(element_text(doc, ROOT + '/Ports/Offset'), 'int'),
+        deployment_update_interval=_typed(element_text(doc, ROOT + '/Axis2Config/DeploymentUpdateInterval'), 'int'),
+        deployment_synchronizer=None,
+    )
+    if doc.find(DEPSYNC):
+        values['deployment_synchronizer'] = dict(
+            (option, _typed(element_text(doc, '%s/%s' % (DEPSYNC, element)), DEPSYNC_TYPES[option]))
+            for option, element in DEPSYNC_FIELDS if option != 'svn_password')
+    return values
+
+
 def main():
     run_module(
         dict(
@@ -186,6 +256,7 @@ def main():
             ),
         ),
         build_edits,
+        read_values=read_values,
     )
 
 

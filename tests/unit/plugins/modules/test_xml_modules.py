@@ -376,3 +376,55 @@ def test_unwritable_file_is_fine_when_nothing_changes(run_module, pack, monkeypa
     monkeypatch.setattr(xml_file_common.os, 'access', lambda p, mode: False)
     result, failed = run_module(carbon_xml, dict(path=str(path), ports_offset=0))
     assert not failed and result['changed'] is False
+
+
+# --------------------------------------------------------------------------
+# carbon_xml state=query: the engine reads what verify checks
+
+
+@pytest.mark.parametrize('version', ['1.9.0', '1.10.0', '2.1.0', '2.6.0'])
+def test_query_reads_back_what_an_edit_wrote_and_never_writes(run_module, pack, version):
+    path = pack(version) / 'repository' / 'conf' / 'carbon.xml'
+    depsync = dict(enabled=True, auto_commit=True, auto_checkout=True, repository_type='svn',
+                   svn_url='http://svn.dc1.example.com/svn/apim', svn_user='depsync', svn_password='Svn-S3cret',
+                   svn_url_append_tenant_id=True)
+    result, failed = run_module(carbon_xml, dict(path=str(path), hostname='apim.dc1', ports_offset=3,
+                                                 deployment_update_interval=7, deployment_synchronizer=depsync))
+    assert not failed, result
+    before = read(path)
+    result, failed = run_module(carbon_xml, dict(path=str(path), state='query'))
+    assert not failed, result
+    assert read(path) == before
+    assert result['changed'] is False
+    expected = dict(depsync)
+    del expected['svn_password']
+    assert result['values'] == dict(hostname='apim.dc1', mgt_hostname=None, ports_offset=3,
+                                    deployment_update_interval=7, deployment_synchronizer=expected)
+    assert 'Svn-S3cret' not in repr(result)
+
+
+def test_query_ignores_a_commented_out_block(run_module, tmp_path):
+    path = tmp_path / 'carbon.xml'
+    path.write_text('<Server xmlns="http://wso2.org/projects/carbon/carbon.xml">\n'
+                    '  <!-- <DeploymentSynchronizer><Enabled>true</Enabled><AutoCommit>true</AutoCommit>'
+                    '</DeploymentSynchronizer> -->\n  <Ports><Offset>0</Offset></Ports>\n</Server>\n')
+    result, failed = run_module(carbon_xml, dict(path=str(path), state='query'))
+    assert not failed, result
+    assert result['values']['deployment_synchronizer'] is None
+    assert result['values']['ports_offset'] == 0
+
+
+@pytest.mark.parametrize('content, args, message', [
+    ('<Server xmlns="http://wso2.org/projects/carbon/carbon.xml"><Ports><Offset>x</Offset></Ports></Server>', {},
+     "'x' is not a whole number"),
+    ('<Server xmlns="http://wso2.org/projects/carbon/carbon.xml"/>', dict(ports_offset=1),
+     'state=query only reads'),
+    ('<Server xmlns="http://wso2.org/projects/carbon/carbon.xml"><HostName>a</HostName><HostName>b</HostName>'
+     '</Server>', {}, 'matches 2 elements'),
+], ids=['not-a-number', 'edit-with-query', 'ambiguous'])
+def test_query_fails_clearly_and_leaves_the_file(run_module, tmp_path, content, args, message):
+    path = tmp_path / 'carbon.xml'
+    path.write_text(content)
+    result, failed = run_module(carbon_xml, dict(args, path=str(path), state='query'))
+    assert failed and message in result['msg'], result
+    assert path.read_text() == content
