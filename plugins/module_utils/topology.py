@@ -18,6 +18,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type  # pylint: disable=invalid-name
 
+import re
+
 
 # Functional groups and the function name each one gives its hosts.
 FUNCTION_GROUPS = (
@@ -39,6 +41,9 @@ GLOBAL_VARIABLES = {
     'apim_svn_repository': 'apim',
     'apim_db_port': 3306,
     'apim_hazelcast_domain_prefix': 'wso2.am',
+    # The systemd unit that runs API Manager on every APIM node: worker_manager
+    # writes it, and the one restart path (multidc.apim.common) restarts it.
+    'apim_service_name': 'wso2am',
     # The two WSO2 databases of every DC: db_replication creates them and
     # their users, worker_manager points the datasources at them.
     'apim_databases': {
@@ -51,6 +56,7 @@ DATABASE_ROLES = ('apim', 'registry')
 # Per-host settings (host_vars or DC group_vars).
 HOST_VARIABLES = (
     'apim_address',
+    'apim_carbon_home',
     'apim_publisher_enabled',
     'apim_hazelcast_members',
     'apim_hazelcast_port',
@@ -61,6 +67,11 @@ HOST_VARIABLES = (
 # Every variable the computation reads from a host's hostvars.
 READ_VARIABLES = tuple(sorted(set(GLOBAL_VARIABLES) | set(HOST_VARIABLES)))
 
+# CARBON_HOME as every role and verify address it: the stable link that
+# worker_manager points at the active versioned installation.
+DEFAULT_CARBON_HOME = '/opt/wso2/wso2am'
+SERVICE_NAME_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.@-]*$')
+CARBON_HOME_RE = re.compile(r'^(/[^/\s]+)+$')
 DEFAULT_HAZELCAST_PORT = 4000
 # Derived MariaDB server_id: DC index * SERVER_ID_STRIDE + position of the DB
 # host inside its DC (1-based, by name).
@@ -277,6 +288,28 @@ class _Builder:
                           'address other hosts of its DC use to reach it, or remove it' % (host, value))
                 value = host
             self.address[host] = value
+
+    def apim_layout(self):
+        """Where the pack lives on each APIM node, and the unit that runs it."""
+        value, seen = self.setting('apim_service_name', self.all_hosts)
+        if seen:
+            self.disagreement('apim_service_name', seen, 'one restart path restarts one unit name')
+            value = GLOBAL_VARIABLES['apim_service_name']
+        elif not isinstance(value, str) or not SERVICE_NAME_RE.match(value):
+            self.fail('group all: apim_service_name must be a systemd unit name such as wso2am, got %r; fix: correct '
+                      'it in group_vars/all' % (value,))
+            value = GLOBAL_VARIABLES['apim_service_name']
+        self.service_name = value
+        self.carbon_home = {}
+        for host in self.all_hosts:
+            if not any(f in APIM_FUNCTIONS for f in self.host_functions.get(host, [])):
+                continue
+            value = self.hv(host, 'apim_carbon_home', DEFAULT_CARBON_HOME)
+            if not isinstance(value, str) or not CARBON_HOME_RE.match(value):
+                self.fail('host %s: apim_carbon_home must be an absolute path without a trailing slash, got %r; fix: '
+                          'set it to the stable link of the installation, e.g. %s' % (host, value, DEFAULT_CARBON_HOME))
+                value = DEFAULT_CARBON_HOME
+            self.carbon_home[host] = value
 
     def committer(self):
         """Invariant 4: exactly one depsync committer, a manager in the master DC."""
@@ -559,6 +592,7 @@ class _Builder:
                 'master_dc': dc == self.master,
                 'functions': list(functions),
                 'address': self.address[host],
+                'carbon_home': self.carbon_home.get(host),
                 'depsync_committer': is_committer,
                 'depsync_mode': ('commit' if is_committer else 'checkout') if apim else None,
                 'publisher_enabled': self.publisher[host],
@@ -576,6 +610,7 @@ class _Builder:
             'dc_order': list(self.order),
             'dc_count': count,
             'depsync_committer': self.committer_host,
+            'service_name': self.service_name,
             'svn_master_url': self.svn_master_url,
             'publishers': [h for h in self.all_hosts if self.publisher.get(h)],
             'hazelcast_domain_prefix': prefix,
@@ -617,6 +652,7 @@ def build_topology(groups, hostvars, datacenters, options=None, required_groups=
     builder.dc_order()
     builder.functions_per_dc()
     builder.addresses()
+    builder.apim_layout()
     builder.committer()
     builder.publishers()
     prefix, seen = builder.setting('apim_hazelcast_domain_prefix', builder.all_hosts)

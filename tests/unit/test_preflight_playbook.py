@@ -192,15 +192,19 @@ CARBON = textwrap.dedent("""\
     """)
 
 
-def deploy(tmp_path, host, enabled='true', commit='false', url=None, publisher=False):
+def deploy(tmp_path, host, enabled='true', commit='false', url=None, publisher=False, publisher_war=False):
     """Arrange a fake APIM pack for ``host`` (test double of what the roles install)."""
     home = tmp_path / 'homes' / host / 'repository'
     (home / 'conf').mkdir(parents=True)
+    (home / 'deployment' / 'server').mkdir(parents=True)  # every pack has it
     dc_svn = ('a' if host.startswith('a-') else 'b') + '-svn'
     (home / 'conf' / 'carbon.xml').write_text(CARBON % {
         'enabled': enabled, 'commit': commit, 'url': url or 'http://%s/svn/apim/' % dc_svn})
     if publisher:
         (home / 'deployment' / 'server' / 'jaggeryapps' / 'publisher').mkdir(parents=True)
+    if publisher_war:  # APIM 2.x: the publisher's REST API web application
+        (home / 'deployment' / 'server' / 'webapps').mkdir(parents=True)
+        (home / 'deployment' / 'server' / 'webapps' / 'api#am#publisher#v0.14.war').write_text('war')
 
 
 def table_row(out, host):
@@ -248,6 +252,15 @@ def test_verify_fails_on_real_state_violations(tmp_path):
                     r"host b-wkr: depsync SvnUrl is 'http://a-svn/svn/apim', not the DC-local http://b-svn/svn/apim"):
         assert re.search(pattern, out), pattern
     assert table_row(out, 'b-wkr') == ['b-wkr', 'worker', 'yes', 'commit', 'no', 'n/a', 'n/a']
+
+
+def test_verify_sees_a_2x_publisher_web_application_where_it_must_not_be(tmp_path):
+    deploy(tmp_path, 'a-mgr', commit='true', publisher=True)
+    deploy(tmp_path, 'b-mgr', publisher_war=True)
+    rc, out = run_playbook(tmp_path, VERIFY, verify_inventory(tmp_path))
+    assert rc != 0, out
+    assert re.search(r'host b-mgr: the publisher application is deployed in dc2', out), out
+    assert table_row(out, 'b-mgr') == ['b-mgr', 'manager', 'yes', 'checkout', 'yes', 'n/a', 'n/a']
 
 
 def test_verify_fails_on_an_unreachable_node_after_reading_the_others(tmp_path):

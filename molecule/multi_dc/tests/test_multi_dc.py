@@ -5,16 +5,25 @@ sample pack's stand-in servers (a TEST DOUBLE for WSO2 API Manager, which also
 emulates Carbon's SVN deployment synchronizer from carbon.xml). Traffic stays
 inside the scenario's own containers; every wait is bounded.
 """
+import contextlib
 import json
 import os
+import re
+import subprocess
 import time
 import uuid
+from xml.etree import ElementTree
 
 import pytest
 import testinfra
 
 INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
+REPO = os.environ["MOLECULE_PROJECT_DIRECTORY"]
 DCS = ("dc1", "dc2")
+APIM_NODES = {"dc1": ("mgr1", "mgr2", "wkr1", "wkr2"), "dc2": ("mgr1", "wkr1", "wkr2")}
+ALL_APIM_NODES = ["mdc-%s-%s" % (dc, name) for dc in DCS for name in APIM_NODES[dc]]
+CARBON_NS = {"c": "http://wso2.org/projects/carbon/carbon.xml"}
+RECAP = re.compile(r"^(\S+)\s+:\s+ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 CARBON_HOME = "/opt/wso2/wso2am"
 SYNAPSE_API = CARBON_HOME + "/repository/deployment/server/synapse-configs/default/api"
 SVN_REPOSITORY = "/var/lib/svn/apim"
@@ -65,12 +74,29 @@ def test_artifact_from_the_dc1_committer_reaches_dc2_mirror_and_dc2_checkout():
     assert artifact in dc2_manager.file("%s/%s" % (SYNAPSE_API, artifact)).content_string
 
 
-def test_a_dc2_checkout_node_never_commits():
-    dc2_manager, dc1_svn = node("mdc-dc2-mgr1"), node("mdc-dc1-infra")
-    local_only = "local_%s.xml" % uuid.uuid4().hex[:10]
-    dc2_manager.check_output("printf x > %s/%s", SYNAPSE_API, local_only)
-    time.sleep(25)  # more than two update intervals of the stand-in's synchronizer
-    assert local_only not in dc1_svn.check_output("svnlook tree --full-paths %s", SVN_REPOSITORY)
+def auto_commit_in_carbon_xml(name):
+    root = ElementTree.fromstring(node(name).file(CARBON_HOME + "/repository/conf/carbon.xml").content_string)
+    return root.findtext("c:DeploymentSynchronizer/c:AutoCommit", namespaces=CARBON_NS).strip() == "true"
+
+
+def auto_commit_loaded(name):
+    """What the running server loaded at its start (the stand-in reports it, without the password)."""
+    status, body = http_get(node(name), "http://127.0.0.1:9763/")
+    assert status == 200, (name, body)
+    settings = json.loads(body)["depsync_settings"]
+    assert settings is not None, "%s runs with deployment synchronization off" % name
+    return settings["auto_commit"]
+
+
+def assert_the_only_committer_is(committer):
+    on_disk = dict((name, auto_commit_in_carbon_xml(name)) for name in ALL_APIM_NODES)
+    running = dict((name, auto_commit_loaded(name)) for name in ALL_APIM_NODES)
+    expected = dict((name, name == committer) for name in ALL_APIM_NODES)
+    assert (on_disk, running) == (expected, expected)
+
+
+def test_only_the_committer_has_auto_commit_on_in_carbon_xml_and_in_the_running_server():
+    assert_the_only_committer_is("mdc-dc1-mgr1")
 
 
 @pytest.mark.parametrize("writer, reader", [("dc2", "dc1"), ("dc1", "dc2")])
@@ -101,18 +127,44 @@ def test_each_dc_load_balancer_is_sticky(dc):
 
 
 @pytest.mark.parametrize("dc, expected", [("dc1", 200), ("dc2", 404)])
-def test_publisher_exists_only_in_dc1(dc, expected):
+def test_publisher_exists_only_on_the_publisher_manager_of_dc1(dc, expected):
     status, body = http_get(node("mdc-%s-lb" % dc), "https://127.0.0.1:9443/publisher/")
     assert status == expected, body
-    for name in ("mgr1", "wkr1", "wkr2"):
+    for name in APIM_NODES[dc]:
         present = node("mdc-%s-%s" % (dc, name)).file(CARBON_HOME + "/repository/deployment/server/jaggeryapps/publisher").exists
         assert present == (dc == "dc1" and name == "mgr1")
+
+
+def wait_until_serving(name):
+    wait_for(lambda: node(name).run("python3 -c %s", "import urllib.request as u; u.urlopen('http://127.0.0.1:9763/health')").rc == 0,
+             "%s serving again" % name, seconds=60)
+
+
+@contextlib.contextmanager
+def stopped(name):
+    """The node's APIM service stopped for the block, then started and serving again."""
+    node(name).check_output("systemctl stop wso2am")
+    try:
+        yield
+    finally:
+        node(name).check_output("systemctl start wso2am")
+        wait_until_serving(name)
+
+
+def test_publisher_requests_through_the_master_lb_reach_only_publisher_managers():
+    """With the publisher manager down, nginx must not fail over to mgr2, whose publisher is parked."""
+    lb = node("mdc-dc1-lb")
+    assert http_get(lb, "https://127.0.0.1:9443/publisher/") == (200, "publisher served by mdc-dc1-mgr1\n")
+    with stopped("mdc-dc1-mgr1"):
+        answers = [http_get(lb, "https://127.0.0.1:9443/publisher/") for dummy in range(5)]
+    assert [a for a in answers if "mdc-dc1-mgr2" in a[1]] == []
+    assert {status for status, dummy in answers} == {502}
 
 
 def test_hazelcast_domains_differ_per_dc_and_members_stay_in_their_dc():
     domains = {}
     for dc in DCS:
-        for name in ("mgr1", "wkr1", "wkr2"):
+        for name in APIM_NODES[dc]:
             status, body = http_get(node("mdc-%s-%s" % (dc, name)), "http://127.0.0.1:9763/")
             assert status == 200
             clustering = json.loads(body)["clustering"]
@@ -123,3 +175,47 @@ def test_hazelcast_domains_differ_per_dc_and_members_stay_in_their_dc():
                 assert member.startswith("mdc-%s-" % dc), "%s lists %s from another DC" % (name, member)
     assert all(len(d) == 1 for d in domains.values())
     assert domains["dc1"] != domains["dc2"]
+
+
+def main_pids():
+    return dict((name, node(name).check_output("systemctl show -p MainPID --value wso2am")) for name in ALL_APIM_NODES)
+
+
+def site_yml(*extra):
+    """(rc, output) of site.yml on this scenario, as a user runs it; killed after 600 s."""
+    process = subprocess.run(["ansible-playbook", "-i", INVENTORY, os.path.join(REPO, "site.yml")] + list(extra),
+                             capture_output=True, text=True, timeout=600, cwd=REPO, check=False,
+                             env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", PY_COLORS="0"))
+    return process.returncode, process.stdout + process.stderr
+
+
+def in_repository(host, artifact):
+    tree = host.run("svnlook tree --full-paths %s", SVN_REPOSITORY)
+    return tree.rc == 0 and artifact in tree.stdout
+
+
+# Last in this file: it leaves mgr2 as the committer.
+def test_moving_the_committer_restarts_exactly_the_changed_nodes_and_only_its_artifacts_travel():
+    before = main_pids()
+    rc, output = site_yml("-e", "apim_depsync_committer=mdc-dc1-mgr2")
+    assert rc == 0, output[-3000:]
+    changed = sorted(host for host, count, dummy, dummy2 in RECAP.findall(output) if int(count))
+    assert changed == ["mdc-dc1-mgr1", "mdc-dc1-mgr2"], output[-3000:]
+    after = main_pids()
+    assert sorted(name for name in ALL_APIM_NODES if after[name] != before[name]) == ["mdc-dc1-mgr1", "mdc-dc1-mgr2"]
+    for name in ("mdc-dc1-mgr1", "mdc-dc1-mgr2"):
+        wait_until_serving(name)
+    assert_the_only_committer_is("mdc-dc1-mgr2")
+
+    old, new = ("move_%s_%s.xml" % (who, uuid.uuid4().hex[:8]) for who in ("old", "new"))
+    old_committer, new_committer = node("mdc-dc1-mgr1"), node("mdc-dc1-mgr2")
+    old_committer.check_output("printf x > %s/%s", SYNAPSE_API, old)
+    new_committer.check_output("printf x > %s/%s", SYNAPSE_API, new)
+    wait_for(lambda: in_repository(node("mdc-dc2-infra"), new), "the new committer's artifact reaching the dc2 mirror")
+    wait_for(lambda: node("mdc-dc2-mgr1").file("%s/%s" % (SYNAPSE_API, new)).exists, "dc2's checkout of it")
+    # Once the old committer has checked the new artifact out, it has run a
+    # synchronizer cycle after its own file was written: with AutoCommit on,
+    # that cycle would have committed it.
+    wait_for(lambda: old_committer.file("%s/%s" % (SYNAPSE_API, new)).exists, "the old committer's update")
+    assert not in_repository(node("mdc-dc1-infra"), old)
+    assert not in_repository(node("mdc-dc2-infra"), old)

@@ -684,3 +684,45 @@ def test_database_names_must_agree_across_hosts():
     inv = Inventory()
     inv.hostvars['dc2-db1']['apim_databases'] = {'registry': {'name': 'x', 'user': 'y'}, 'apim': {'name': 'a', 'user': 'b'}}
     assert any('apim_databases' in v for v in violations_of(inv))
+
+
+# --------------------------------------------------------------------------
+# CARBON_HOME and the APIM unit: one definition, in the fact
+
+
+def test_carbon_home_and_service_name_defaults():
+    topo = Inventory().build()
+    assert topo['service_name'] == 'wso2am'
+    homes = dict((host, node['carbon_home']) for host, node in topo['hosts'].items())
+    assert set(h for h, home in homes.items() if home) == set(h for h, n in topo['hosts'].items()
+                                                             if set(n['functions']) & {'manager', 'worker'})
+    assert set(homes.values()) == {'/opt/wso2/wso2am', None}
+
+
+def test_carbon_home_per_node_and_service_name_override():
+    inv = Inventory()
+    inv.hostvars['dc2-wkr1']['apim_carbon_home'] = '/srv/apim/current'
+    inv.set_all('apim_service_name', 'apim@gw')
+    topo = inv.build()
+    assert topo['hosts']['dc2-wkr1']['carbon_home'] == '/srv/apim/current'
+    assert topo['hosts']['dc2-wkr2']['carbon_home'] == '/opt/wso2/wso2am'
+    assert topo['service_name'] == 'apim@gw'
+
+
+@pytest.mark.parametrize('name, value, pattern', [
+    ('apim_carbon_home', 'opt/wso2am', 'host dc1-mgr1: apim_carbon_home must be an absolute path'),
+    ('apim_carbon_home', '/opt/wso2am/', 'host dc1-mgr1: apim_carbon_home must be an absolute path'),
+    ('apim_carbon_home', 42, 'host dc1-mgr1: apim_carbon_home must be an absolute path'),
+    ('apim_service_name', 'wso2 am', 'group all: apim_service_name must be a systemd unit name'),
+    ('apim_service_name', '', 'group all: apim_service_name must be a systemd unit name'),
+])
+def test_bad_carbon_home_or_service_name_is_a_violation(name, value, pattern):
+    inv = Inventory()
+    inv.set_all(name, value)
+    assert [v for v in violations_of(inv) if pattern in v]
+
+
+def test_hosts_must_agree_on_the_service_name():
+    inv = Inventory()
+    inv.hostvars['dc2-wkr1']['apim_service_name'] = 'other'
+    assert any('hosts disagree on apim_service_name' in v for v in violations_of(inv))
