@@ -7,62 +7,34 @@ API Manager). Requests go only to the lab's own load-balancer containers, a
 bounded number of times each, with a timeout.
 """
 import json
-import os
 import re
 import ssl
-import subprocess
 import time
 import urllib.error
 import urllib.request
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 ENDPOINT = re.compile(r"^\s+(dc\d+): gateway (https://\S+)\s+(http://\S+)\s+management (https://\S+)", re.M)
-MAKE_TIMEOUT = 1500
-
-
-def make(target):
-    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", PY_COLORS="0", NO_COLOR="1")
-    started = time.monotonic()
-    process = subprocess.run(["make", "--no-print-directory", target], cwd=REPO, env=env, capture_output=True,
-                             text=True, timeout=MAKE_TIMEOUT, check=False)
-    output = process.stdout + process.stderr
-    print("make %s: exit %d in %.0f s" % (target, process.returncode, time.monotonic() - started))
-    return process.returncode, output
-
-
-def recap(output):
-    """{host: (ok, changed, unreachable, failed)} summed over every play recap in the output."""
-    totals = {}
-    for host, *counts in RECAP.findall(output):
-        previous = totals.get(host, (0, 0, 0, 0))
-        totals[host] = tuple(a + int(b) for a, b in zip(previous, counts))
-    return totals
-
-
-def tail(output, lines=60):
-    return "\n".join(output.splitlines()[-lines:])
 
 
 @pytest.fixture(scope="module")
-def runs():
+def runs(commands):
     """Both `make lab` runs on a lab made fresh first; the lab is removed afterwards whatever happens."""
-    rc, output = make("lab-down")
-    assert rc == 0, tail(output)
+    rc, output = commands.make("lab-down")
+    assert rc == 0, commands.tail(output)
     try:
-        first = make("lab")
-        second = make("lab") if first[0] == 0 else None
+        first = commands.make("lab")
+        second = commands.make("lab") if first[0] == 0 else None
         yield first, second
     finally:
-        make("lab-down")
+        commands.make("lab-down")
 
 
-def test_make_lab_converges_a_fresh_lab(runs):
+def test_make_lab_converges_a_fresh_lab(runs, commands):
     (rc, output), dummy = runs
-    assert rc == 0, tail(output)
-    hosts = recap(output)
+    assert rc == 0, commands.tail(output)
+    hosts = commands.recap(output)
     assert len(hosts) >= 12, sorted(hosts)
     assert [h for h, (ok, changed, unreachable, failed) in hosts.items() if unreachable or failed] == []
 
@@ -85,11 +57,11 @@ def get(url, attempts=5):
     return answer
 
 
-def test_the_printed_endpoints_answer(runs):
+def test_the_printed_endpoints_answer(runs, commands):
     (rc, output), dummy = runs
-    assert rc == 0, tail(output)
+    assert rc == 0, commands.tail(output)
     endpoints = ENDPOINT.findall(output)
-    assert sorted(dc for dc, *dummy in endpoints) == ["dc1", "dc2"], tail(output, 10)
+    assert sorted(dc for dc, *dummy in endpoints) == ["dc1", "dc2"], commands.tail(output, 10)
     for dc, gateway, gateway_http, management in endpoints:
         for url in (gateway, gateway_http, management):
             status, body = get(url)
@@ -100,10 +72,10 @@ def test_the_printed_endpoints_answer(runs):
         assert json.loads(get(management)[1])["profile"] != "gateway-worker"
 
 
-def test_a_second_make_lab_changes_nothing(runs):
+def test_a_second_make_lab_changes_nothing(runs, commands):
     dummy, second = runs
     assert second is not None, "the first make lab failed"
     rc, output = second
-    assert rc == 0, tail(output)
-    changed = dict((host, counts[1]) for host, counts in recap(output).items() if counts[1])
-    assert changed == {}, tail(output)
+    assert rc == 0, commands.tail(output)
+    changed = dict((host, counts[1]) for host, counts in commands.recap(output).items() if counts[1])
+    assert changed == {}, commands.tail(output)
