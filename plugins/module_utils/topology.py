@@ -559,11 +559,26 @@ class _Builder:
 
     # -- result ------------------------------------------------------------
 
+    def replication_peers(self, dc):
+        """The databases of every other DC, in DC order: one multi-source connection each, named after its DC."""
+        peers = []
+        for other in self.order:
+            db = self.db_dc[other]
+            if other == dc or db['host'] is None:
+                continue
+            peers.append({'name': other, 'host': db['host'], 'address': db['address'], 'port': db['port'],
+                          'server_id': db['server_ids'].get(db['host']), 'gtid_domain_id': db['gtid_domain_id'],
+                          'auto_increment_offset': db['auto_increment_offset']})
+        return peers
+
     def result(self, prefix):
         count = len(self.order)
         datacenters = {}
         for index, dc in enumerate(self.order, start=1):
             per_function = self.dc_function_hosts[dc]
+            self.db_dc[dc]['peers'] = self.replication_peers(dc)
+            # What API consumers of this DC call: its load balancer, else its first worker.
+            front = (per_function['lb'] + per_function['worker'])[:1]
             datacenters[dc] = {
                 'name': dc,
                 'index': index,
@@ -575,6 +590,9 @@ class _Builder:
                 'db_servers': list(per_function['db']),
                 'load_balancers': list(per_function['lb']),
                 'publishers': [h for h in per_function['manager'] if self.publisher.get(h)],
+                # The DC's key manager and gateway manager: its first manager.
+                'key_manager': per_function['manager'][0] if per_function['manager'] else None,
+                'gateway_address': self.address[front[0]] if front else None,
                 'svn': self.svn_dc[dc],
                 'db': self.db_dc[dc],
                 'hazelcast': self.hz_dc[dc],
@@ -612,6 +630,8 @@ class _Builder:
             'depsync_committer': self.committer_host,
             'service_name': self.service_name,
             'svn_master_url': self.svn_master_url,
+            'svn_master_host': (self.svn_dc.get(self.master) or {}).get('host'),
+            'svn_mirrors': dict((dc, svn['url']) for dc, svn in self.svn_dc.items() if svn and svn['read_only']),
             'publishers': [h for h in self.all_hosts if self.publisher.get(h)],
             'hazelcast_domain_prefix': prefix,
             'databases': self.databases_named,

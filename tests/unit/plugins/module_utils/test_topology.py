@@ -726,3 +726,36 @@ def test_hosts_must_agree_on_the_service_name():
     inv = Inventory()
     inv.hostvars['dc2-wkr1']['apim_service_name'] = 'other'
     assert any('hosts disagree on apim_service_name' in v for v in violations_of(inv))
+
+
+# --------------------------------------------------------------------------
+# What roles used to derive in Jinja, computed once in the fact
+
+
+def test_dc_key_manager_gateway_and_svn_mirrors():
+    inv = Inventory(dcs=('dc1', 'dc2', 'dc3'), managers=2)
+    inv.remove('dc3-lb1', 'load_balancers')
+    inv.groups['dc3'].remove('dc3-lb1')
+    inv.groups['datacenters'].remove('dc3-lb1')
+    del inv.hostvars['dc3-lb1']
+    topo = build_topology(inv.groups, inv.hostvars, inv.dcs, {},
+                          required_groups=['apim_managers', 'apim_workers', 'svn_servers', 'db_servers'])
+    dcs = topo['datacenters']
+    assert [dcs[dc]['key_manager'] for dc in ('dc1', 'dc2', 'dc3')] == ['dc1-mgr1', 'dc2-mgr1', 'dc3-mgr1']
+    assert dcs['dc1']['gateway_address'] == 'dc1-lb1'
+    assert dcs['dc3']['gateway_address'] == 'dc3-wkr1'  # no load balancer: the first worker
+    assert topo['svn_master_host'] == 'dc1-svn1'
+    assert topo['svn_mirrors'] == {'dc2': 'http://dc2-svn1/svn/apim', 'dc3': 'http://dc3-svn1/svn/apim'}
+
+
+def test_replication_peers_are_every_other_dc_in_dc_order():
+    inv = Inventory(dcs=('dc1', 'dc2', 'dc3'))
+    inv.set_all('apim_dc_order', ['dc3', 'dc1', 'dc2'])
+    topo = inv.build()
+    peers = topo['datacenters']['dc1']['db']['peers']
+    assert [p['name'] for p in peers] == ['dc3', 'dc2']
+    dc3 = topo['datacenters']['dc3']['db']
+    assert peers[0] == {'name': 'dc3', 'host': 'dc3-db1', 'address': 'dc3-db1', 'port': 3306,
+                        'server_id': dc3['server_ids']['dc3-db1'], 'gtid_domain_id': 1, 'auto_increment_offset': 1}
+    for dc, data in topo['datacenters'].items():
+        assert dc not in [p['name'] for p in data['db']['peers']]
