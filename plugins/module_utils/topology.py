@@ -516,7 +516,7 @@ class _Builder:
                           % (key, value['apim'][key], key))
                 return
         self.databases_named = dict((role, {'name': value[role]['name'], 'user': value[role]['user']})
-                                   for role in DATABASE_ROLES)
+                                    for role in DATABASE_ROLES)
 
     def svn(self, repository):
         """Invariant 8: the SVN master is in the master DC, every other DC's SVN is a read-only mirror."""

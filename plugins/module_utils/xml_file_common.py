@@ -16,10 +16,10 @@ import tempfile
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.multidc.apim.plugins.module_utils.carbon_xml_engine import (
+from ansible_collections.multidc.apim.plugins.module_utils.xml_engine import (
     HAS_LXML,
     LXML_IMPORT_ERROR,
-    CarbonXmlDocument,
+    XmlDocument,
     XmlEditError,
     XmlParseError,
 )
@@ -88,7 +88,7 @@ def run_xml_edits(module, edits, path=None):
     path = path or module.params['path']
     original = _read(module, path)
     try:
-        doc = CarbonXmlDocument(original, name=path)
+        doc = XmlDocument(original, name=path)
         doc.apply_all(edits)
         new = doc.render()
     except XmlParseError as exc:
@@ -122,7 +122,7 @@ def run_xml_query(module, read_values, path=None):
     """
     path = path or module.params['path']
     try:
-        doc = CarbonXmlDocument(_read(module, path), name=path)
+        doc = XmlDocument(_read(module, path), name=path)
         values = read_values(doc)
     except XmlParseError as exc:
         module.fail_json(msg=to_native(exc), path=path, line=exc.line, column=exc.column)

@@ -110,7 +110,7 @@ backup_file:
   sample: /opt/wso2am-2.6.0/repository/conf/axis2/axis2.xml.12345.2026-01-01@10:00:00~
 '''
 
-from ansible_collections.multidc.apim.plugins.module_utils.carbon_xml_engine import Edit, xpath_literal
+from ansible_collections.multidc.apim.plugins.module_utils.xml_engine import Edit, xpath_literal
 from ansible_collections.multidc.apim.plugins.module_utils.xml_file_common import run_module
 
 CLUSTERING = '/axisconfig/clustering'

@@ -127,7 +127,7 @@ values:
   description:
     - With O(state=query), the current value of each option (V(null) where the element is absent), the port offset
       and update interval as numbers, the synchronizer's flags as booleans. The SVN password is never returned.
-    - RV(values.deployment_synchronizer) is V(null) when the file has no (uncommented) C(DeploymentSynchronizer) block.
+    - Its C(deployment_synchronizer) is V(null) when the file has no (uncommented) C(DeploymentSynchronizer) block.
   returned: when O(state=query)
   type: dict
   sample:
@@ -152,7 +152,7 @@ backup_file:
 
 import re
 
-from ansible_collections.multidc.apim.plugins.module_utils.carbon_xml_engine import Edit
+from ansible_collections.multidc.apim.plugins.module_utils.xml_engine import Edit
 from ansible_collections.multidc.apim.plugins.module_utils.xml_file_common import element_text, run_module
 
 ROOT = '/Server'

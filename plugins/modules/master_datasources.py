@@ -137,7 +137,7 @@ backup_file:
 
 import re
 
-from ansible_collections.multidc.apim.plugins.module_utils.carbon_xml_engine import Edit, xpath_literal
+from ansible_collections.multidc.apim.plugins.module_utils.xml_engine import Edit, xpath_literal
 from ansible_collections.multidc.apim.plugins.module_utils.xml_file_common import run_module
 
 DATASOURCES = '/datasources-configuration/datasources'

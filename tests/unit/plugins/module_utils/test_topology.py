@@ -694,8 +694,8 @@ def test_carbon_home_and_service_name_defaults():
     topo = Inventory().build()
     assert topo['service_name'] == 'wso2am'
     homes = dict((host, node['carbon_home']) for host, node in topo['hosts'].items())
-    assert set(h for h, home in homes.items() if home) == set(h for h, n in topo['hosts'].items()
-                                                             if set(n['functions']) & {'manager', 'worker'})
+    apim_hosts = set(h for h, n in topo['hosts'].items() if set(n['functions']) & {'manager', 'worker'})
+    assert set(h for h, home in homes.items() if home) == apim_hosts
     assert set(homes.values()) == {'/opt/wso2/wso2am', None}
 
 
