@@ -1,0 +1,50 @@
+"""The replication plan of db_replication: which connections to create, reset, start or leave alone."""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.multidc.apim.plugins.module_utils.replication import replication_plan, unreachable_peers
+
+PEERS = [{'name': 'dc2', 'address': 'dc2-db', 'port': 3306}, {'name': 'dc3', 'address': 'dc3-db', 'port': 3306}]
+
+
+def row(name, host=None, port='3306', user='repl', gtid='Slave_Pos', io='Yes', sql='Yes'):
+    return {'Connection_name': name, 'Master_Host': host or name + '-db', 'Master_Port': port, 'Master_User': user,
+            'Using_Gtid': gtid, 'Slave_IO_Running': io, 'Slave_SQL_Running': sql}
+
+
+def plan(missing=(), differ=(), ok=(), stopped=(), extra=()):
+    return {'missing': list(missing), 'differ': list(differ), 'ok': list(ok), 'stopped': list(stopped),
+            'extra': list(extra)}
+
+
+@pytest.mark.parametrize('rows, expected', [
+    ([], plan(missing=['dc2', 'dc3'])),
+    ([row('dc2'), row('dc3')], plan(ok=['dc2', 'dc3'])),
+    ([row('dc2', host='old-db'), row('dc3')], plan(differ=['dc2'], ok=['dc3'])),
+    ([row('dc2', port=3307), row('dc3')], plan(differ=['dc2'], ok=['dc3'])),
+    ([row('dc2', user='root'), row('dc3')], plan(differ=['dc2'], ok=['dc3'])),
+    ([row('dc2', gtid='No'), row('dc3')], plan(differ=['dc2'], ok=['dc3'])),
+    ([row('dc2', io='No'), row('dc3', sql='No')], plan(ok=['dc2', 'dc3'], stopped=['dc2', 'dc3'])),
+    ([row('dc2', host='old-db', sql='No')], plan(missing=['dc3'], differ=['dc2'], stopped=['dc2'])),
+    ([row('dc2'), row('dc3'), row('dc9'), row('dc4')], plan(ok=['dc2', 'dc3'], extra=['dc4', 'dc9'])),
+    ([row('dc2', io='Connecting')], plan(missing=['dc3'], ok=['dc2'])),
+], ids=['fresh', 'converged', 'moved-host', 'other-port', 'other-user', 'no-gtid', 'stopped', 'differ-and-stopped',
+        'extra-sorted', 'connecting-is-not-stopped'])
+def test_replication_plan(rows, expected):
+    assert replication_plan(rows, PEERS, 'repl') == expected
+
+
+def test_replication_plan_takes_no_rows_as_none():
+    assert replication_plan(None, PEERS[:1], 'repl') == plan(missing=['dc2'])
+
+
+@pytest.mark.parametrize('results, expected', [
+    ([], []),
+    ([{'item': PEERS[0], 'state': 'started'}], []),
+    ([{'item': PEERS[0], 'failed': True, 'msg': 'Timeout'}], ['DC dc2 at dc2-db:3306']),
+    ([{'item': PEERS[0], 'skipped': True}, {'item': PEERS[1], 'msg': 'Timeout'}], ['DC dc3 at dc3-db:3306']),
+], ids=['none', 'reached', 'timed-out', 'skipped-is-not-unreachable'])
+def test_unreachable_peers(results, expected):
+    assert unreachable_peers(results) == expected
