@@ -1,0 +1,61 @@
+# -*- coding: utf-8 -*-
+# Copyright: multidc.apim contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Verify's judgement of one APIM node: what the real files say against what the topology wants.
+
+Pure: playbooks/verify.yml reads carbon.xml (``multidc.apim.carbon_xml``
+``state=query``) and the publisher applications (``multidc.apim.publisher_deployment``
+``state=query``) on the node and passes what it read here.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+
+def _depsync_mode(node, deployed, depsync):
+    if node.get('depsync_mode') is None:
+        return 'n/a'
+    if not deployed:
+        return 'not deployed'
+    if not (depsync or {}).get('enabled'):
+        return 'disabled'
+    return 'commit' if depsync.get('auto_commit') else 'checkout'
+
+
+def apim_node_verdict(host, node, topology, deployed, depsync, publisher_deployed):
+    """``{depsync_mode, publisher, violations}`` for ``host``.
+
+    :arg node: the host's entry of the topology fact.
+    :arg topology: the whole fact (committer and publishers are named in messages).
+    :arg deployed: whether the node's carbon.xml exists.
+    :arg depsync: carbon_xml's ``values.deployment_synchronizer`` (None when there is no block).
+    :arg publisher_deployed: publisher_deployment's ``deployed``.
+    """
+    mode = _depsync_mode(node, deployed, depsync)
+    if node.get('depsync_mode') is None:
+        publisher = 'n/a'
+    elif not deployed:
+        publisher = 'not deployed'
+    else:
+        publisher = 'yes' if publisher_deployed else 'no'
+    publisher_deployed = bool(publisher_deployed) and deployed
+    svn_url = ((depsync or {}).get('svn_url') or '').rstrip('/')
+    violations = []
+    if mode == 'commit' and not node['depsync_committer']:
+        violations.append('host %s: depsync AutoCommit is true but the committer is %s; fix: run the depsync_svn role '
+                          '(only the committer commits)' % (host, topology['depsync_committer']))
+    if mode == 'checkout' and node['depsync_committer']:
+        violations.append('host %s: is the depsync committer but AutoCommit is false, so nothing reaches SVN; fix: run '
+                          'the depsync_svn role' % host)
+    if mode in ('commit', 'checkout') and svn_url != node['svn_url']:
+        violations.append("host %s: depsync SvnUrl is '%s', not the DC-local %s; fix: run the depsync_svn role"
+                          % (host, (depsync or {}).get('svn_url') or '', node['svn_url']))
+    if publisher_deployed and not node['publisher_enabled']:
+        violations.append('host %s: the publisher application is deployed in %s, but it may run only on %s; fix: run '
+                          'the worker_manager role (it removes the publisher here)'
+                          % (host, node['dc'], ', '.join(topology['publishers'])))
+    if deployed and node['publisher_enabled'] and not publisher_deployed:
+        violations.append('host %s: the publisher application is missing although this manager of the master DC must '
+                          'serve it; fix: run the worker_manager role' % host)
+    return {'depsync_mode': mode, 'publisher': publisher, 'violations': violations}
