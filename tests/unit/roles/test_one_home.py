@@ -1,0 +1,61 @@
+"""Rules with one home: CARBON_HOME and the APIM unit are defined by the topology
+(plugins/module_utils/topology.py) and nowhere in the roles or playbooks, and
+every role that edits a file Carbon reads at startup notifies the one restart
+topic, whose only handler is multidc.apim.common's."""
+import os
+import re
+
+import pytest
+import yaml
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+RESTART_TOPIC = "multidc.apim restart apim"
+
+
+def files(*tops, suffix=(".yml", ".j2")):
+    for top in tops:
+        path = os.path.join(REPO, top)
+        if os.path.isfile(path):
+            yield top
+            continue
+        for root, dummy, names in os.walk(path):
+            for name in names:
+                if name.endswith(suffix):
+                    yield os.path.relpath(os.path.join(root, name), REPO)
+
+
+@pytest.mark.parametrize("path", sorted(files("roles", "playbooks", "site.yml")))
+def test_no_role_or_playbook_defines_carbon_home_or_the_unit_name(path):
+    with open(os.path.join(REPO, path)) as handle:
+        text = handle.read()
+    assert re.findall(r"/opt/wso2\b[^\s'\"]*", text) == []
+    assert re.findall(r"default\(['\"]wso2am['\"]\)|service_name: wso2am", text) == []
+
+
+def handlers(role):
+    path = os.path.join(REPO, "roles", role, "handlers", "main.yml")
+    if not os.path.exists(path):
+        return []
+    with open(path) as handle:
+        return yaml.safe_load(handle) or []
+
+
+def test_the_restart_topic_has_one_home():
+    listening = dict((role, [h["name"] for h in handlers(role)
+                             if RESTART_TOPIC in ([h.get("listen")] if isinstance(h.get("listen"), str) else h.get("listen") or [])])
+                     for role in os.listdir(os.path.join(REPO, "roles")))
+    assert sorted(role for role, names in listening.items() if names) == ["common"]
+
+
+@pytest.mark.parametrize("role", ["worker_manager", "hazelcast_cluster", "depsync_svn"])
+def test_roles_that_edit_startup_files_notify_the_restart_topic_and_load_its_handler(role):
+    notified = set()
+    for path in files(os.path.join("roles", role, "tasks"), suffix=(".yml",)):
+        with open(os.path.join(REPO, path)) as handle:
+            for task in yaml.safe_load(handle) or []:
+                notify = task.get("notify")
+                notified.update([notify] if isinstance(notify, str) else notify or [])
+    assert notified == {RESTART_TOPIC}
+    with open(os.path.join(REPO, "roles", role, "meta", "main.yml")) as handle:
+        dependencies = yaml.safe_load(handle)["dependencies"]
+    assert {"role": "multidc.apim.common"} in dependencies
