@@ -8,23 +8,12 @@ import re
 import pytest
 import yaml
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from ansible_collections.multidc.apim.tests.unit.roles.project_yaml import REPO, project_files
+
 RESTART_TOPIC = "multidc.apim restart apim"
 
 
-def files(*tops, suffix=(".yml", ".j2")):
-    for top in tops:
-        path = os.path.join(REPO, top)
-        if os.path.isfile(path):
-            yield top
-            continue
-        for root, dummy, names in os.walk(path):
-            for name in names:
-                if name.endswith(suffix):
-                    yield os.path.relpath(os.path.join(root, name), REPO)
-
-
-@pytest.mark.parametrize("path", sorted(files("roles", "playbooks", "site.yml")))
+@pytest.mark.parametrize("path", sorted(project_files("roles", "playbooks", "site.yml", suffix=(".yml", ".j2"))))
 def test_no_role_or_playbook_defines_carbon_home_or_the_unit_name(path):
     with open(os.path.join(REPO, path)) as handle:
         text = handle.read()
@@ -50,7 +39,7 @@ def test_the_restart_topic_has_one_home():
 @pytest.mark.parametrize("role", ["worker_manager", "hazelcast_cluster", "depsync_svn"])
 def test_roles_that_edit_startup_files_notify_the_restart_topic_and_load_its_handler(role):
     notified = set()
-    for path in files(os.path.join("roles", role, "tasks"), suffix=(".yml",)):
+    for path in project_files(os.path.join("roles", role, "tasks")):
         with open(os.path.join(REPO, path)) as handle:
             for task in yaml.safe_load(handle) or []:
                 notify = task.get("notify")

@@ -8,47 +8,20 @@ the refresh, and the install fails with "No package matching".
 import os
 
 import pytest
-import yaml
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-SEARCHED = ("roles", "playbooks", "molecule", "site.yml")
+from ansible_collections.multidc.apim.tests.unit.roles.project_yaml import load_all, mappings, project_files
+
 PACKAGE_MODULES = {"ansible.builtin.apt", "ansible.builtin.package", "ansible.builtin.dnf", "apt", "package", "dnf"}
 THE_ONE_HOME = os.path.join("roles", "common", "tasks", "packages.yml")
 
 
-def yaml_files():
-    for top in SEARCHED:
-        path = os.path.join(REPO, top)
-        if os.path.isfile(path):
-            yield top
-            continue
-        for root, dirs, files in os.walk(path):
-            dirs[:] = [d for d in dirs if not d.startswith(".")]
-            for name in files:
-                if name.endswith((".yml", ".yaml")):
-                    yield os.path.relpath(os.path.join(root, name), REPO)
-
-
-def tasks_in(node):
-    """Every mapping that looks like a task, at any depth (plays, blocks, handlers)."""
-    if isinstance(node, list):
-        for item in node:
-            yield from tasks_in(item)
-    elif isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from tasks_in(value)
-
-
 def package_tasks(path):
-    with open(os.path.join(REPO, path)) as handle:
-        documents = list(yaml.safe_load_all(handle))
-    for task in tasks_in(documents):
+    for task in mappings(load_all(path)):
         for module in PACKAGE_MODULES & set(task):
             yield module, task[module]
 
 
-FILES = sorted(yaml_files())
+FILES = sorted(project_files("roles", "playbooks", "molecule", "site.yml"))
 
 
 def test_the_search_sees_the_roles_and_the_lab():
