@@ -411,8 +411,6 @@ class _Builder:
             dc = self.host_dc.get(host)
             functions = self.host_functions.get(host, [])
             if override is None:
-                if dc is not None:
-                    self.hz_host[host] = self.hz_dc[dc]['members']
                 continue
             if not any(f in APIM_FUNCTIONS for f in functions):
                 self.fail('host %s: sets apim_hazelcast_members but is not an APIM manager or worker; fix: remove '
@@ -621,7 +619,8 @@ class _Builder:
                 'hazelcast_domain': dc_data['hazelcast']['domain'] if apim else None,
                 'hazelcast_sub_domain': ('mgt' if 'manager' in functions else 'worker') if apim else None,
                 'hazelcast_port': self.hz_port[host] if apim else None,
-                'hazelcast_members': self.hz_host.get(host, []) if apim else [],
+                # Only an override is stored per host; the DC's list lives once, under datacenters[dc].hazelcast.
+                'hazelcast_members': self.hz_host.get(host) if apim else None,
             }
         return {
             'master_dc': self.master,

@@ -202,18 +202,22 @@ ansible_facts:
         datacenters:
           description:
             - One entry per DC, keyed by DC name, with C(index), C(master), C(hosts), C(managers), C(workers),
-              C(svn_servers), C(db_servers), C(load_balancers), C(publishers), C(svn) (C(host), C(address), C(url),
-              C(mode), C(master), C(read_only), C(master_url)), C(db) (C(host), C(address), C(port), C(endpoint),
-              C(hosts), C(server_ids), C(gtid_domain_id), C(auto_increment_offset), C(auto_increment_increment))
-              and C(hazelcast) (C(domain), C(members)).
+              C(svn_servers), C(db_servers), C(load_balancers), C(publishers), C(key_manager), C(gateway_address),
+              C(svn) (C(host), C(address), C(url), C(mode), C(master), C(read_only), C(master_url)), C(db) (C(host),
+              C(address), C(port), C(endpoint), C(hosts), C(server_ids), C(gtid_domain_id), C(auto_increment_offset),
+              C(auto_increment_increment), C(peers)) and C(hazelcast) (C(domain), C(members)).
+            - Lists that concern a whole DC are stored here once and not copied into its hosts, so the fact grows
+              linearly with the inventory.
           type: dict
           returned: success
         hosts:
           description:
             - One entry per deployed host, keyed by inventory name, with C(dc), C(dc_index), C(master_dc),
-              C(functions), C(address), C(depsync_committer), C(depsync_mode), C(publisher_enabled), C(svn_url),
-              C(svn_master_url), C(db_endpoint), C(db_server_id), C(hazelcast_domain), C(hazelcast_sub_domain),
-              C(hazelcast_port) and C(hazelcast_members).
+              C(functions), C(address), C(carbon_home), C(depsync_committer), C(depsync_mode), C(publisher_enabled),
+              C(svn_url), C(svn_master_url), C(db_endpoint), C(db_server_id), C(hazelcast_domain),
+              C(hazelcast_sub_domain), C(hazelcast_port) and C(hazelcast_members).
+            - C(hazelcast_members) is the host's own well-known members when C(apim_hazelcast_members) overrides
+              them, else null; the default is its DC's C(hazelcast.members).
           type: dict
           returned: success
 """

@@ -100,7 +100,8 @@ def check_invariants(topo):
     assert set(topo['publishers']) <= set(dcs[topo['master_dc']]['managers'])
     # 6. Hazelcast members DC-local
     for host, node in topo['hosts'].items():
-        for member in node['hazelcast_members']:
+        members = node['hazelcast_members'] or dcs[node['dc']]['hazelcast']['members']
+        for member in members:
             assert topo['hosts'][member['host']]['dc'] == node['dc']
             assert set(topo['hosts'][member['host']]['functions']) & {'manager', 'worker'}
     # 7. replication ids
@@ -145,7 +146,9 @@ def test_default_two_dc_topology():
     assert topo['hosts']['dc1-mgr1']['depsync_mode'] == 'commit'
     assert topo['hosts']['dc1-mgr1']['hazelcast_sub_domain'] == 'mgt'
     assert topo['hosts']['dc1-db1']['depsync_mode'] is None
-    assert topo['hosts']['dc1-db1']['hazelcast_members'] == []
+    assert topo['hosts']['dc1-db1']['hazelcast_members'] is None
+    assert topo['hosts']['dc2-wkr1']['hazelcast_members'] is None
+    assert [m['host'] for m in dc2['hazelcast']['members']] == ['dc2-mgr1', 'dc2-wkr1', 'dc2-wkr2']
 
 
 def _reverse_order(inv):
@@ -231,6 +234,7 @@ VALID = [
             {'host': 'dc2-mgr1', 'address': 'dc2-mgr1', 'port': 4100},
             {'host': 'dc2-mgr2', 'address': 'dc2-mgr2', 'port': 4000}],
         ('hosts', 'dc2-mgr1', 'hazelcast_port'): 4100,
+        ('hosts', 'dc2-wkr1', 'hazelcast_members'): None,
     }),
     ('server-id-override', {}, _server_id_override, {
         ('datacenters', 'dc1', 'db', 'server_ids'): {'dc1-db1': 11},
@@ -759,3 +763,18 @@ def test_replication_peers_are_every_other_dc_in_dc_order():
                         'server_id': dc3['server_ids']['dc3-db1'], 'gtid_domain_id': 1, 'auto_increment_offset': 1}
     for dc, data in topo['datacenters'].items():
         assert dc not in [p['name'] for p in data['db']['peers']]
+
+
+@pytest.mark.parametrize('dc_count', [2, 3])
+def test_the_fact_grows_linearly_with_the_hosts(dc_count):
+    """Per-DC lists are stored once: doubling and quadrupling the APIM nodes of
+    every DC grows the serialised fact in proportion, not with the square."""
+    import json
+
+    def size(workers):
+        inv = Inventory(dcs=['dc%d' % n for n in range(1, dc_count + 1)], managers=2, workers=workers)
+        return len(json.dumps(build_topology(inv.groups, inv.hostvars, inv.dcs)))
+
+    small, double, quadruple = size(20), size(40), size(80)
+    assert double / small < 2.1
+    assert quadruple / double < 2.1
