@@ -1,4 +1,4 @@
-"""Testinfra checks for the apim_nodes scenario (two DCs, one manager and one worker each).
+"""Testinfra checks for the worker_manager scenario (two DCs, one manager and one worker each).
 
 What is checked is the real state of the nodes: files, the systemd service,
 and over HTTP the sample pack's stand-in server (a TEST DOUBLE for the WSO2
