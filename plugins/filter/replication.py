@@ -7,9 +7,14 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.multidc.apim.plugins.module_utils.replication import replication_plan, unreachable_peers
+from ansible_collections.multidc.apim.plugins.module_utils.replication import (
+    replication_health,
+    replication_plan,
+    unreachable_peers,
+)
 
 
 class FilterModule(object):
     def filters(self):
-        return {'replication_plan': replication_plan, 'unreachable_peers': unreachable_peers}
+        return {'replication_health': replication_health, 'replication_plan': replication_plan,
+                'unreachable_peers': unreachable_peers}

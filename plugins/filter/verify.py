@@ -7,9 +7,14 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.multidc.apim.plugins.module_utils.verify import apim_node_verdict
+from ansible_collections.multidc.apim.plugins.module_utils.verify import (
+    apim_node_verdict,
+    replication_tier_column,
+    svn_tier_verdict,
+)
 
 
 class FilterModule(object):
     def filters(self):
-        return {'apim_node_verdict': apim_node_verdict}
+        return {'apim_node_verdict': apim_node_verdict, 'replication_tier_column': replication_tier_column,
+                'svn_tier_verdict': svn_tier_verdict}

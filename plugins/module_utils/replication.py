@@ -48,3 +48,43 @@ def unreachable_peers(results):
     """Peers a ``wait_for`` loop could not reach, as ``DC <name> at <address>:<port>``."""
     return ['DC %s at %s:%s' % (result['item']['name'], result['item']['address'], result['item']['port'])
             for result in results or [] if 'state' not in result and not result.get('skipped')]
+
+
+def _seconds_behind(row):
+    value = row.get('Seconds_Behind_Master')
+    return None if value in (None, '') else int(value)
+
+
+def replication_health(rows, peers, max_lag):
+    """Judge every wanted connection (one per peer DC) from the rows of SHOW ALL SLAVES STATUS.
+
+    Returns ``{connections, problems, ok}``: one entry per peer that has a connection (name, peer, thread states,
+    seconds behind, GTID IO position, last errors) and one message per problem (a missing connection, a thread
+    that is not running, a last error, a lag that is unknown or above ``max_lag`` seconds).
+    """
+    existing = dict((row['Connection_name'], row) for row in rows or [])
+    connections, problems = [], []
+    for peer in peers:
+        name = peer['name']
+        row = existing.get(name)
+        if row is None:
+            problems.append('no connection %s to DC %s' % (name, name))
+            continue
+        behind = _seconds_behind(row)
+        connections.append({
+            'name': name, 'peer': '%s:%s' % (row.get('Master_Host'), row.get('Master_Port')),
+            'io_running': row.get('Slave_IO_Running'), 'sql_running': row.get('Slave_SQL_Running'),
+            'seconds_behind': behind, 'gtid_io_pos': row.get('Gtid_IO_Pos'),
+            'last_io_errno': int(row.get('Last_IO_Errno') or 0), 'last_io_error': row.get('Last_IO_Error') or '',
+            'last_sql_errno': int(row.get('Last_SQL_Errno') or 0), 'last_sql_error': row.get('Last_SQL_Error') or ''})
+        if row.get('Slave_IO_Running') != 'Yes' or row.get('Slave_SQL_Running') != 'Yes':
+            problems.append('connection %s: IO thread %s, SQL thread %s'
+                            % (name, row.get('Slave_IO_Running'), row.get('Slave_SQL_Running')))
+        for thread in ('IO', 'SQL'):
+            errno = int(row.get('Last_%s_Errno' % thread) or 0)
+            if errno:
+                problems.append('connection %s: last %s error %d %s'
+                                % (name, thread, errno, row.get('Last_%s_Error' % thread) or ''))
+        if behind is None or behind > int(max_lag):
+            problems.append('connection %s: %s s behind (max %s)' % (name, behind, max_lag))
+    return {'connections': connections, 'problems': problems, 'ok': not problems}

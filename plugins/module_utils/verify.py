@@ -2,11 +2,12 @@
 # Copyright: multidc.apim contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Verify's judgement of one APIM node: what the real files say against what the topology wants.
+"""Verify's judgement of one node: what the real state says against what the topology wants.
 
 Pure: playbooks/verify.yml reads carbon.xml (``multidc.apim.carbon_xml``
-``state=query``) and the publisher applications (``multidc.apim.publisher_deployment``
-``state=query``) on the node and passes what it read here.
+``state=query``), the publisher applications (``multidc.apim.publisher_deployment``
+``state=query``), the SVN lag (svn_mirror's ``lag`` tasks) and the replication
+health (db_replication's ``health`` tasks) on the node and passes what it read here.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -59,3 +60,21 @@ def apim_node_verdict(host, node, topology, deployed, depsync, publisher_deploye
         violations.append('host %s: the publisher application is missing although this manager of the master DC must '
                           'serve it; fix: run the worker_manager role' % host)
     return {'depsync_mode': mode, 'publisher': publisher, 'violations': violations}
+
+
+def svn_tier_verdict(host, lag):
+    """``{svn, violations}``: the svn column of a host from svn_mirror's ``svn_mirror_lag``."""
+    behind = int(lag['lag'])
+    initialized = str(lag['initialized']).lower() == 'true'
+    column = '%s r%s/r%s lag %d' % (lag['mode'], lag['mirror_revision'], lag['master_revision'], behind)
+    violations = []
+    if behind != 0 or not initialized:
+        violations.append('host %s: SVN mirror of %s is %d revision(s) behind the master (initialized: %s); fix: check '
+                          'the push unit and timer (journalctl -u svn-mirror-push@%s) on the master'
+                          % (host, lag['dc'], behind, initialized, lag['dc']))
+    return {'svn': column, 'violations': violations}
+
+
+def replication_tier_column(health):
+    """The replication column of a DB host from db_replication's ``db_replication_health``."""
+    return ', '.join('%s lag %s' % (c['name'], c['seconds_behind']) for c in health['connections']) + ' s'

@@ -4,7 +4,11 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.multidc.apim.plugins.module_utils.replication import replication_plan, unreachable_peers
+from ansible_collections.multidc.apim.plugins.module_utils.replication import (
+    replication_health,
+    replication_plan,
+    unreachable_peers,
+)
 
 PEERS = [{'name': 'dc2', 'address': 'dc2-db', 'port': 3306}, {'name': 'dc3', 'address': 'dc3-db', 'port': 3306}]
 
@@ -48,3 +52,36 @@ def test_replication_plan_takes_no_rows_as_none():
 ], ids=['none', 'reached', 'timed-out', 'skipped-is-not-unreachable'])
 def test_unreachable_peers(results, expected):
     assert unreachable_peers(results) == expected
+
+
+def status(name, io='Yes', sql='Yes', behind=0, io_errno=0, sql_errno=0):
+    return dict(row(name, io=io, sql=sql), Seconds_Behind_Master=behind, Gtid_IO_Pos='1-101-7',
+                Last_IO_Errno=io_errno, Last_IO_Error='io broke' if io_errno else '',
+                Last_SQL_Errno=sql_errno, Last_SQL_Error='sql broke' if sql_errno else '')
+
+
+@pytest.mark.parametrize('rows, problems', [
+    ([status('dc2'), status('dc3', behind=5)], []),
+    ([status('dc2')], ['no connection dc3 to DC dc3']),
+    ([status('dc2', io='Connecting'), status('dc3')], ['connection dc2: IO thread Connecting, SQL thread Yes']),
+    ([status('dc2', sql='No', sql_errno=1062), status('dc3')],
+     ['connection dc2: IO thread Yes, SQL thread No', 'connection dc2: last SQL error 1062 sql broke']),
+    ([status('dc2', io_errno=2003), status('dc3')], ['connection dc2: last IO error 2003 io broke']),
+    ([status('dc2', behind=None), status('dc3', behind=6)],
+     ['connection dc2: None s behind (max 5)', 'connection dc3: 6 s behind (max 5)']),
+    ([status('dc2'), status('dc3'), status('old')], []),
+], ids=['healthy', 'missing', 'io-connecting', 'sql-error', 'io-error', 'lag', 'extra-ignored'])
+def test_replication_health(rows, problems):
+    health = replication_health(rows, PEERS, 5)
+    assert health['problems'] == problems
+    assert health['ok'] is (problems == [])
+    assert [c['name'] for c in health['connections']] == [p['name'] for p in PEERS
+                                                          if p['name'] in [r['Connection_name'] for r in rows]]
+
+
+def test_replication_health_reports_what_it_read():
+    health = replication_health([status('dc2', behind=3)], PEERS[:1], 5)
+    assert health['connections'] == [{
+        'name': 'dc2', 'peer': 'dc2-db:3306', 'io_running': 'Yes', 'sql_running': 'Yes', 'seconds_behind': 3,
+        'gtid_io_pos': '1-101-7', 'last_io_errno': 0, 'last_io_error': '', 'last_sql_errno': 0,
+        'last_sql_error': ''}]

@@ -4,7 +4,11 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.multidc.apim.plugins.module_utils.verify import apim_node_verdict
+from ansible_collections.multidc.apim.plugins.module_utils.verify import (
+    apim_node_verdict,
+    replication_tier_column,
+    svn_tier_verdict,
+)
 
 TOPOLOGY = {'depsync_committer': 'dc1-mgr1', 'publishers': ['dc1-mgr1']}
 URL = {'dc1': 'http://dc1-svn/svn/apim', 'dc2': 'http://dc2-svn/svn/apim'}
@@ -42,3 +46,32 @@ def test_apim_node_verdict(args, mode, publisher, problems):
     assert len(verdict['violations']) == len(problems)
     for message, expected in zip(verdict['violations'], problems):
         assert message.startswith('host h: ') and expected in message and '; fix: ' in message
+
+
+def lag(mode='mirror', mine=7, master=7, initialized=True):
+    # As set_fact leaves them: templated values arrive as strings.
+    return {'dc': 'dc2', 'mode': mode, 'mirror_revision': str(mine), 'master_revision': str(master),
+            'lag': str(master - mine), 'initialized': str(initialized)}
+
+
+@pytest.mark.parametrize('given, column, problem', [
+    (lag(), 'mirror r7/r7 lag 0', None),
+    (lag('master', 9, 9), 'master r9/r9 lag 0', None),
+    (lag(mine=5), 'mirror r5/r7 lag 2', 'SVN mirror of dc2 is 2 revision(s) behind the master (initialized: True)'),
+    (lag(initialized=False), 'mirror r7/r7 lag 0', 'behind the master (initialized: False)'),
+], ids=['level', 'master', 'behind', 'not-initialized'])
+def test_svn_tier_verdict(given, column, problem):
+    verdict = svn_tier_verdict('h', given)
+    assert verdict['svn'] == column
+    if problem is None:
+        assert verdict['violations'] == []
+    else:
+        assert len(verdict['violations']) == 1
+        assert problem in verdict['violations'][0]
+        assert verdict['violations'][0].startswith('host h: ')
+        assert 'svn-mirror-push@dc2' in verdict['violations'][0]
+
+
+def test_replication_tier_column():
+    health = {'connections': [{'name': 'dc1', 'seconds_behind': 0}, {'name': 'dc3', 'seconds_behind': 2}]}
+    assert replication_tier_column(health) == 'dc1 lag 0, dc3 lag 2 s'
