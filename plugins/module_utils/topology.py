@@ -50,6 +50,10 @@ GLOBAL_VARIABLES = {
         'registry': {'name': 'WSO2REG_DB', 'user': 'wso2reg'},
         'apim': {'name': 'WSO2AM_DB', 'user': 'wso2am'},
     },
+    # Verify's comparison of the DCs' data: its time budget in seconds, and
+    # the databases it compares (None: every WSO2 database).
+    'apim_consistency_budget': 60,
+    'apim_consistency_databases': None,
 }
 DATABASE_ROLES = ('apim', 'registry')
 
@@ -516,6 +520,35 @@ class _Builder:
         self.databases_named = dict((role, {'name': value[role]['name'], 'user': value[role]['user']})
                                     for role in DATABASE_ROLES)
 
+    def consistency_check(self):
+        """Verify's data comparison: a positive time budget, over databases the topology knows."""
+        known = [self.databases_named[role]['name'] for role in DATABASE_ROLES]
+        budget, seen = self.setting('apim_consistency_budget', self.all_hosts)
+        if seen:
+            self.disagreement('apim_consistency_budget', seen, 'verify runs one comparison')
+            budget = GLOBAL_VARIABLES['apim_consistency_budget']
+        elif isinstance(budget, bool) or not isinstance(budget, (int, float)) or not budget > 0:
+            self.fail('group all: apim_consistency_budget must be a number of seconds greater than 0, got %r; fix: '
+                      'set it to e.g. 60' % (budget,))
+            budget = GLOBAL_VARIABLES['apim_consistency_budget']
+        names, seen = self.setting('apim_consistency_databases', self.all_hosts)
+        if seen:
+            self.disagreement('apim_consistency_databases', seen, 'verify runs one comparison')
+            names = None
+        if names is None:
+            names = known
+        elif not isinstance(names, (list, tuple)) or not names or not all(isinstance(n, str) for n in names):
+            self.fail('group all: apim_consistency_databases must be a non-empty list of database names, got %r; '
+                      'fix: list some of %s, or remove it to compare all' % (names, _names(known)))
+            names = known
+        else:
+            unknown = [n for n in names if n not in known]
+            if unknown:
+                self.fail('group all: apim_consistency_databases names %s, not a WSO2 database of the topology; fix: '
+                          'list only %s (apim_databases)' % (_names(unknown), _names(known)))
+                names = [n for n in names if n in known] or known
+        self.consistency = {'budget': budget, 'databases': list(names)}
+
     def svn(self, repository):
         """Invariant 8: the SVN master is in the master DC, every other DC's SVN is a read-only mirror."""
         if not isinstance(repository, str) or not repository or '/' in repository:
@@ -634,6 +667,7 @@ class _Builder:
             'publishers': [h for h in self.all_hosts if self.publisher.get(h)],
             'hazelcast_domain_prefix': prefix,
             'databases': self.databases_named,
+            'consistency': self.consistency,
             'datacenters': datacenters,
             'hosts': hosts,
         }
@@ -689,6 +723,7 @@ def build_topology(groups, hostvars, datacenters, options=None, required_groups=
         port = GLOBAL_VARIABLES['apim_db_port']
     builder.databases(port)
     builder.database_names()
+    builder.consistency_check()
     repository, seen = builder.setting('apim_svn_repository', builder.all_hosts)
     if seen:
         builder.disagreement('apim_svn_repository', seen, 'mirrors replicate one repository')

@@ -19,7 +19,8 @@ description:
   - Reads the inventory groups (C(datacenters) and its child groups, one per DC; C(apim_managers), C(apim_workers),
     C(svn_servers), C(db_servers), C(load_balancers)) and, for every deployed host, only the topology variables
     (C(apim_master_dc), C(apim_dc_order), C(apim_depsync_committer), C(apim_svn_repository), C(apim_db_port),
-    C(apim_hazelcast_domain_prefix), C(apim_address), C(apim_publisher_enabled), C(apim_hazelcast_members),
+    C(apim_hazelcast_domain_prefix), C(apim_service_name), C(apim_databases), C(apim_consistency_budget),
+    C(apim_consistency_databases), C(apim_carbon_home), C(apim_address), C(apim_publisher_enabled), C(apim_hazelcast_members),
     C(apim_hazelcast_port), C(apim_svn_mode), C(db_replication_server_id)).
   - Computes the per-DC host lists by function, the master DC, the single depsync committer, each DC's SVN URL (the
     master's marked), each DC's DB endpoint, server ids, GTID domain id and auto-increment offset/increment, the
@@ -199,6 +200,13 @@ ansible_facts:
           type: dict
           returned: success
           sample: {registry: {name: WSO2REG_DB, user: wso2reg}, apim: {name: WSO2AM_DB, user: wso2am}}
+        consistency:
+          description:
+            - What verify's comparison of the DCs' data covers, from C(apim_consistency_budget) (seconds, C(budget))
+              and C(apim_consistency_databases) (C(databases), every WSO2 database by default).
+          type: dict
+          returned: success
+          sample: {budget: 60, databases: [WSO2REG_DB, WSO2AM_DB]}
         datacenters:
           description:
             - One entry per DC, keyed by DC name, with C(index), C(master), C(hosts), C(managers), C(workers),

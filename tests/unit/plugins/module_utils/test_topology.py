@@ -673,13 +673,39 @@ def test_bad_database_names_are_violations(value, pattern):
     assert [v for v in violations if pattern in v], violations
 
 
+def test_consistency_check_defaults_and_override():
+    inv = Inventory()
+    assert inv.build()['consistency'] == {'budget': 60, 'databases': ['WSO2AM_DB', 'WSO2REG_DB']}
+    inv.set_all('apim_consistency_budget', 2.5)
+    inv.set_all('apim_consistency_databases', ['WSO2REG_DB'])
+    assert inv.build()['consistency'] == {'budget': 2.5, 'databases': ['WSO2REG_DB']}
+
+
+@pytest.mark.parametrize('budget, databases, patterns', [
+    (0, None, ['apim_consistency_budget must be a number of seconds greater than 0, got 0']),
+    (-5, ['WSO2AM_DB', 'nodb'], ['apim_consistency_budget must be a number of seconds greater than 0, got -5',
+                                 'apim_consistency_databases names nodb, not a WSO2 database of the topology']),
+    ('60', [], ["apim_consistency_budget must be a number of seconds greater than 0, got '60'",
+                'apim_consistency_databases must be a non-empty list of database names']),
+], ids=['zero-budget', 'negative-and-unknown-database', 'string-and-empty'])
+def test_bad_consistency_settings_are_all_reported(budget, databases, patterns):
+    inv = Inventory()
+    inv.set_all('apim_consistency_budget', budget)
+    if databases is not None:
+        inv.set_all('apim_consistency_databases', databases)
+    violations = violations_of(inv)
+    for pattern in patterns:
+        assert [v for v in violations if pattern in v], violations
+    assert len(violations) == len(patterns)
+
+
 def test_no_builder_step_is_shadowed_by_what_it_computes():
     """A step that stores its result under its own name can run only once."""
     inv = Inventory()
     builder = _Builder(inv.groups, inv.hostvars, inv.dcs, {}, set(name for name, dummy in FUNCTION_GROUPS))
     steps = [name for name, value in vars(_Builder).items() if callable(value) and not name.startswith('_')]
     for step in ('membership', 'master_dc', 'dc_order', 'functions_per_dc', 'addresses', 'committer', 'publishers',
-                 'database_names'):
+                 'database_names', 'consistency_check'):
         getattr(builder, step)()
     assert [name for name in steps if name in vars(builder)] == []
 
