@@ -134,11 +134,11 @@ def test_clustering_is_dc_local(host):
     assert params["domain"] == "wso2.am.%s.domain" % dc
     assert params["localMemberHost"] == name
     assert props["subDomain"] == ("mgt" if function == "manager" else "worker")
-    assert sorted(members) == [("an-%s-mgr1" % dc, 4000), ("an-%s-wkr1" % dc, 4000)]
+    assert sorted(members) == [("wm-%s-mgr1" % dc, 4000), ("wm-%s-wkr1" % dc, 4000)]
     # What the running server reports (read at its start) matches the file.
     seen = identity(host)["clustering"]
     assert seen["domain"] == "wso2.am.%s.domain" % dc
-    assert sorted(seen["members"]) == ["an-%s-mgr1:4000" % dc, "an-%s-wkr1:4000" % dc]
+    assert sorted(seen["members"]) == ["wm-%s-mgr1:4000" % dc, "wm-%s-wkr1:4000" % dc]
 
 
 @pytest.mark.parametrize("other_dc", ["dc1", "dc2"])
@@ -150,13 +150,13 @@ def test_domains_differ_per_dc(host, other_dc):
         assert params["domain"].endswith(".%s.domain" % dc)
     else:
         assert other_dc not in params["domain"]
-        assert not [m for m in members if m[0].startswith("an-%s-" % other_dc)]
+        assert not [m for m in members if m[0].startswith("wm-%s-" % other_dc)]
 
 
 def test_dc_peer_reachable_over_dc_network(host):
     """The node reaches its DC's manager on the DC network; the publisher answers only in the master DC."""
     dc = node(host)[1]
-    status, body = http_get(host, "http://an-%s-mgr1:%d/publisher" % (dc, HTTP_PORT))
+    status, body = http_get(host, "http://wm-%s-mgr1:%d/publisher" % (dc, HTTP_PORT))
     assert status == (200 if dc == MASTER_DC else 404), body
 
 
@@ -174,9 +174,9 @@ def test_datasources_point_at_dc_local_db(host):
     root = ElementTree.fromstring(host.file(CONF + "/datasources/master-datasources.xml").content)
     config = {d.findtext("name"): d.find("definition/configuration") for d in root.iter("datasource")}
     # Database names and users from the topology's default apim_databases.
-    assert config["WSO2AM_DB"].findtext("url").startswith("jdbc:mysql://an-%s-db:3306/WSO2AM_DB?" % dc)
+    assert config["WSO2AM_DB"].findtext("url").startswith("jdbc:mysql://wm-%s-db:3306/WSO2AM_DB?" % dc)
     assert config["WSO2AM_DB"].findtext("username") == "wso2am"
-    assert config["WSO2_SHARED_REG_DB"].findtext("url").startswith("jdbc:mysql://an-%s-db:3306/WSO2REG_DB?" % dc)
+    assert config["WSO2_SHARED_REG_DB"].findtext("url").startswith("jdbc:mysql://wm-%s-db:3306/WSO2REG_DB?" % dc)
     assert config["WSO2_SHARED_REG_DB"].findtext("username") == "wso2reg"
 
 
@@ -187,7 +187,7 @@ def test_registry_mounts_shared_registry(host):
     assert instance is not None
     assert instance.findtext("dbConfig") == "sharedregistry"
     assert instance.findtext("readOnly") == ("false" if function == "manager" else "true")
-    assert instance.findtext("cacheId") == "wso2reg@jdbc:mysql://an-%s-db:3306/WSO2REG_DB" % dc
+    assert instance.findtext("cacheId") == "wso2reg@jdbc:mysql://wm-%s-db:3306/WSO2REG_DB" % dc
     mounts = {m.get("path"): m.findtext("instanceId") for m in root.findall("mount")}
     assert mounts == {"/_system/config": "sharedregistry", "/_system/governance": "sharedregistry"}
     assert root.find("dbConfig[@name='sharedregistry']").findtext("dataSource") == "jdbc/WSO2SharedRegDB"
@@ -196,10 +196,10 @@ def test_registry_mounts_shared_registry(host):
 def test_api_manager_endpoints_in_own_dc(host):
     dummy, dc, function = node(host)
     root = ElementTree.fromstring(host.file(CONF + "/api-manager.xml").content)
-    key_manager = "https://an-%s-mgr1:9443/services/" % dc
+    key_manager = "https://wm-%s-mgr1:9443/services/" % dc
     assert root.findtext("APIKeyValidator/ServerURL") == key_manager
     assert root.findtext("AuthManager/ServerURL") == key_manager
     assert root.findtext("APIGateway/Environments/Environment/ServerURL") == key_manager
     assert root.findtext("APIGateway/Environments/Environment/GatewayEndpoint") == (
-        "http://an-{0}-wkr1:8280,https://an-{0}-wkr1:8243".format(dc))
+        "http://an-{0}-wkr1:8280,https://wm-{0}-wkr1:8243".format(dc))
     assert root.findtext("APIKeyValidator/EnableThriftServer") == ("true" if function == "manager" else "false")
