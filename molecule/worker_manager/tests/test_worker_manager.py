@@ -201,5 +201,5 @@ def test_api_manager_endpoints_in_own_dc(host):
     assert root.findtext("AuthManager/ServerURL") == key_manager
     assert root.findtext("APIGateway/Environments/Environment/ServerURL") == key_manager
     assert root.findtext("APIGateway/Environments/Environment/GatewayEndpoint") == (
-        "http://an-{0}-wkr1:8280,https://wm-{0}-wkr1:8243".format(dc))
+        "http://wm-{0}-wkr1:8280,https://wm-{0}-wkr1:8243".format(dc))
     assert root.findtext("APIKeyValidator/EnableThriftServer") == ("true" if function == "manager" else "false")
