@@ -667,7 +667,9 @@ class _Builder:
             'publishers': [h for h in self.all_hosts if self.publisher.get(h)],
             'hazelcast_domain_prefix': prefix,
             'databases': self.databases_named,
-            'consistency': self.consistency,
+            'consistency': dict(self.consistency, servers=[
+                {'name': dc, 'host': self.db_dc[dc]['address'], 'port': self.db_dc[dc]['port']}
+                for dc in self.order if self.db_dc[dc]['host'] is not None]),
             'datacenters': datacenters,
             'hosts': hosts,
         }

@@ -203,10 +203,11 @@ ansible_facts:
         consistency:
           description:
             - What verify's comparison of the DCs' data covers, from C(apim_consistency_budget) (seconds, C(budget))
-              and C(apim_consistency_databases) (C(databases), every WSO2 database by default).
+              and C(apim_consistency_databases) (C(databases), every WSO2 database by default), and the database of
+              every DC it compares (C(servers), C(name) the DC, C(host) and C(port)) in DC order.
           type: dict
           returned: success
-          sample: {budget: 60, databases: [WSO2REG_DB, WSO2AM_DB]}
+          sample: {budget: 60, databases: [WSO2REG_DB, WSO2AM_DB], servers: [{name: dc1, host: apim-dc1-db, port: 3306}]}
         datacenters:
           description:
             - One entry per DC, keyed by DC name, with C(index), C(master), C(hosts), C(managers), C(workers),

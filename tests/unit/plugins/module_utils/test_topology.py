@@ -675,10 +675,11 @@ def test_bad_database_names_are_violations(value, pattern):
 
 def test_consistency_check_defaults_and_override():
     inv = Inventory()
-    assert inv.build()['consistency'] == {'budget': 60, 'databases': ['WSO2AM_DB', 'WSO2REG_DB']}
+    servers = [{'name': 'dc1', 'host': 'dc1-db1', 'port': 3306}, {'name': 'dc2', 'host': 'dc2-db1', 'port': 3306}]
+    assert inv.build()['consistency'] == {'budget': 60, 'databases': ['WSO2AM_DB', 'WSO2REG_DB'], 'servers': servers}
     inv.set_all('apim_consistency_budget', 2.5)
     inv.set_all('apim_consistency_databases', ['WSO2REG_DB'])
-    assert inv.build()['consistency'] == {'budget': 2.5, 'databases': ['WSO2REG_DB']}
+    assert inv.build()['consistency'] == {'budget': 2.5, 'databases': ['WSO2REG_DB'], 'servers': servers}
 
 
 @pytest.mark.parametrize('budget, databases, patterns', [
