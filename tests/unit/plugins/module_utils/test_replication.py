@@ -85,3 +85,13 @@ def test_replication_health_reports_what_it_read():
         'name': 'dc2', 'peer': 'dc2-db:3306', 'io_running': 'Yes', 'sql_running': 'Yes', 'seconds_behind': 3,
         'gtid_io_pos': '1-101-7', 'last_io_errno': 0, 'last_io_error': '', 'last_sql_errno': 0,
         'last_sql_error': ''}]
+
+
+@pytest.mark.parametrize('positions, own, expected', [
+    (['1-1001-5,2-2001-9', '1-1001-5,2-2001-9'], '1-1001-5,2-2001-9', ''),
+    (['1-1001-7,2-2001-9', '1-1001-5,2-2001-12'], '1-1001-7,2-2001-9', '2-2001-12'),
+    (['1-1001-7', '2-2001-3', '3-3001-4'], '1-1001-7', '2-2001-3,3-3001-4'),
+], ids=['level', 'behind-in-one-domain', 'fresh-domains'])
+def test_gtid_wait_position(positions, own, expected):
+    from ansible_collections.multidc.apim.plugins.filter.gtid import gtid_wait_position
+    assert gtid_wait_position(positions, own) == expected
