@@ -64,12 +64,18 @@ def test_application_users_have_least_privilege(host, user, database):
     assert not others, grants
 
 
+def test_checksum_user_may_only_read_the_wso2_databases(host):
+    grants = sorted(r[0] for r in sql(host, "SHOW GRANTS FOR 'checksum'@'%'", "mysql"))
+    assert [g.split(" TO ")[0] for g in grants if not g.startswith("GRANT USAGE")] == [
+        "GRANT SELECT ON `WSO2AM_DB`.*", "GRANT SELECT ON `WSO2REG_DB`.*"], grants
+
+
 def test_schemas_loaded_exactly_once_and_locally(host):
     log = host.file("/var/lib/multidc-apim/db_replication/schema-loads.log")
     assert log.exists
     lines = log.content_string.splitlines()
     assert sorted(line.split()[0] for line in lines) == ["WSO2AM_DB", "WSO2REG_DB"], lines
-    assert int(scalar(host, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'WSO2AM_DB'")) == 7
+    assert int(scalar(host, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'WSO2AM_DB'")) == 13
     assert int(scalar(host, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'WSO2REG_DB'")) == 5
     # The seed row of the script is present once: loaded once, and not replayed from a peer.
     assert scalar(host, "SELECT COUNT(*) FROM IDN_BASE_TABLE") == "1"
