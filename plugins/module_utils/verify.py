@@ -78,3 +78,20 @@ def svn_tier_verdict(host, lag):
 def replication_tier_column(health):
     """The replication column of a DB host from db_replication's ``db_replication_health``."""
     return ', '.join('%s lag %s' % (c['name'], c['seconds_behind']) for c in health['connections']) + ' s'
+
+
+def consistency_verdict(host, result):
+    """``{lines, violations}``: db_replication's comparison of the DCs' data (``db_replication_consistency``).
+
+    Every pair that is not equal is a violation, an incomplete one too: what was not compared is not proven equal.
+    """
+    violations = []
+    for pair, line in zip(result['pairs'], result['lines']):
+        if pair['status'] == 'different':
+            violations.append('host %s: the data of %s and %s differ: %s; fix: see docs/db_consistency.md, "When DCs '
+                              'differ"' % (host, pair['left'], pair['right'], line))
+        elif pair['status'] != 'equal':
+            violations.append('host %s: the data of %s and %s were not compared in full: %s; fix: raise '
+                              'apim_consistency_budget or narrow apim_consistency_databases'
+                              % (host, pair['left'], pair['right'], line))
+    return {'lines': list(result['lines']), 'violations': violations}

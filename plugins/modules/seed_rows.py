@@ -14,7 +14,7 @@ short_description: Check, or move onto their canonical keys, the seed rows of a 
 version_added: 0.1.0
 description:
   - The WSO2 scripts seed AUTO_INCREMENT tables (alert types, consent purposes and categories) that other
-    tables refer to. Loaded with increment 1 and offset 1, the i-th seed row of a table has key i in every DC:
+    tables refer to. Loaded with increment 1 and offset 1, the i-th seed row of a table has key i in every DC,
     its canonical key.
   - Releases before 0.2.0 loaded each DC under its own C(auto_increment_offset) o and increment N, so the i-th
     seed row had key C(o + (i - 1) * N), a different key in each DC. V(query) reports, per seeded table,
@@ -212,6 +212,8 @@ class SeedRows(object):
         entry = {'table': seed['table'], 'columns': ['%s.%s' % (t, c) for t, c in columns]}
         if self.module.check_mode:
             return entry
+        # The reads above opened a transaction; sql_log_bin can only change outside one.
+        self.db.rollback()
         try:
             with self.db.cursor() as cursor:
                 cursor.execute('SET SESSION sql_log_bin = 0')
@@ -222,9 +224,9 @@ class SeedRows(object):
             self.db.commit()
         except pymysql.MySQLError as error:
             self.db.rollback()
-            self.module.fail_json(msg='cannot move the seed rows of %s.%s onto their canonical keys, nothing of it '
-                                      'changed: %s; %s' % (self.params['database'], seed['table'], error,
-                                                          MANUAL_STEPS % seed['table']))
+            where = '%s.%s' % (self.params['database'], seed['table'])
+            self.module.fail_json(msg='cannot move the seed rows of %s onto their canonical keys, nothing of it '
+                                      'changed: %s; %s' % (where, error, MANUAL_STEPS % seed['table']))
         finally:
             with self.db.cursor() as cursor:
                 cursor.execute('SET SESSION foreign_key_checks = 1')

@@ -6,6 +6,7 @@ import pytest
 
 from ansible_collections.multidc.apim.plugins.module_utils.verify import (
     apim_node_verdict,
+    consistency_verdict,
     replication_tier_column,
     svn_tier_verdict,
 )
@@ -75,3 +76,24 @@ def test_svn_tier_verdict(given, column, problem):
 def test_replication_tier_column():
     health = {'connections': [{'name': 'dc1', 'seconds_behind': 0}, {'name': 'dc3', 'seconds_behind': 2}]}
     assert replication_tier_column(health) == 'dc1 lag 0, dc3 lag 2 s'
+
+
+def pair(left, right, status):
+    return {'left': left, 'right': right, 'status': status}
+
+
+def test_consistency_verdict_names_every_pair_not_proven_equal():
+    result = {'pairs': [pair('dc1', 'dc2', 'equal'), pair('dc1', 'dc3', 'different'), pair('dc2', 'dc3', 'incomplete')],
+              'lines': ['dc1 = dc2: equal (2 databases, 9 tables)', 'dc1 != dc3: WSO2AM_DB.T ID 1..9',
+                        'dc2 ? dc3: incomplete, not compared: WSO2AM_DB.U whole table']}
+    verdict = consistency_verdict('db1', result)
+    assert verdict['lines'] == result['lines']
+    assert len(verdict['violations']) == 2
+    assert verdict['violations'][0].startswith('host db1: the data of dc1 and dc3 differ: dc1 != dc3: WSO2AM_DB.T ID')
+    assert 'dc2 and dc3 were not compared in full' in verdict['violations'][1]
+    assert 'apim_consistency_budget' in verdict['violations'][1]
+
+
+def test_consistency_verdict_of_equal_dcs_is_clean():
+    result = {'pairs': [pair('dc1', 'dc2', 'equal')], 'lines': ['dc1 = dc2: equal (2 databases, 9 tables)']}
+    assert consistency_verdict('db1', result)['violations'] == []
