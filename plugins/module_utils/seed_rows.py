@@ -10,13 +10,18 @@ loaded each DC under its own ``auto_increment_offset`` o and increment N, so the
 i-th seed row took key ``o + (i - 1) * N`` there. Such keys carry their DC in
 their residue modulo N, which makes one mapping, old key -> canonical key, valid
 for every DC and for every row that refers to a seed row, wherever it was
-written.
+written. Each DC records, in its own MARKER_TABLE, the tables it loaded or
+repaired onto the canonical keys: the mapping must be applied once, and only to
+a deployment that an old release loaded.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
+
+MARKER_DATABASE = 'multidc_apim'
+MARKER_TABLE = 'seed_keys'
 
 CANONICAL = 'canonical'
 OFFSET = 'offset'
@@ -131,16 +136,19 @@ def _same(wanted, actual):
         wanted is not None and actual is not None and str(wanted) == str(actual))
 
 
-def table_status(seed, rows, offset, increment):
+def table_status(seed, rows, offset, increment, marked=False):
     """How the seed rows of one table sit in one DC.
 
     :arg seed: one entry of :func:`seed_rows`.
     :arg rows: the table's rows in this DC, dicts with the key and the seed columns.
     :arg offset: this DC's auto_increment_offset; ``increment``: the number of DCs.
+    :arg marked: whether this DC recorded the table as loaded or repaired onto the canonical keys.
     :returns: ``{status, keys}``: ``keys`` is the key each seed row has here, in
-        script order (None when it is missing); ``status`` is ``canonical``
-        (keys 1..n), ``offset`` (the keys an offset/increment load gives),
-        ``missing`` (a seed row is not there) or ``unknown``.
+        script order (None when it is missing); ``status`` is ``canonical``,
+        ``offset`` (loaded by an old release: the keys an offset/increment load
+        gives, which for a DC with offset 1 and a single seed row are the
+        canonical ones too, while the rows that refer to it still hold the other
+        DCs' keys), ``missing`` (a seed row is not there) or ``unknown``.
     """
     keys = []
     for wanted in seed['rows']:
@@ -148,12 +156,15 @@ def table_status(seed, rows, offset, increment):
                  if all(_same(value, row.get(column)) for column, value in zip(seed['columns'], wanted))]
         keys.append(int(found[0][seed['key']]) if len(found) == 1 else None)
     count = len(seed['rows'])
+    canonical = list(range(1, count + 1))
     if None in keys:
         status = MISSING
-    elif keys == list(range(1, count + 1)):
-        status = CANONICAL
-    elif keys == [int(offset) + i * int(increment) for i in range(count)]:
+    elif marked:
+        status = CANONICAL if keys == canonical else UNKNOWN
+    elif int(increment) > 1 and keys == [int(offset) + i * int(increment) for i in range(count)]:
         status = OFFSET
+    elif keys == canonical:
+        status = CANONICAL
     else:
         status = UNKNOWN
     return {'status': status, 'keys': keys}

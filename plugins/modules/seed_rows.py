@@ -17,16 +17,20 @@ description:
     tables refer to. Loaded with increment 1 and offset 1, the i-th seed row of a table has key i in every DC,
     its canonical key.
   - Releases before 0.2.0 loaded each DC under its own C(auto_increment_offset) o and increment N, so the i-th
-    seed row had key C(o + (i - 1) * N), a different key in each DC. V(query) reports, per seeded table,
-    whether its seed rows sit on the canonical keys (V(canonical)), on such DC-specific keys (V(offset)), on
+    seed row had key C(o + (i - 1) * N), a different key in each DC. The module reports, per seeded table,
+    whether its seed rows sit on the canonical keys (V(canonical)), were loaded that old way (V(offset)), sit on
     other keys (V(unknown)) or are missing (V(missing)).
+  - Each DC records the tables it loaded or repaired onto the canonical keys in a table of its own,
+    C(multidc_apim.seed_keys), written outside the binary log. Only an unrecorded table can be V(offset).
+  - V(marked) records the canonical tables and fails on an V(offset) one, naming the repair; it moves nothing.
   - V(canonical) moves the seed rows of V(offset) tables onto their canonical keys, and every value that
-    refers to them (foreign keys found in C(information_schema), plus O(references)), in one transaction per
-    table outside the binary log. The old key of a row tells the DC it came from, so one mapping is right for
-    every DC and for rows written in any DC since. A table in V(unknown) or V(missing) state, or a repair that
-    would make two referencing rows equal, fails with the manual steps and changes nothing in that table.
-  - Run it in every DC while no application writes and replication is level (C(playbooks/repair_seed_rows.yml)
-    does both); the module does not check that.
+    refers to them (foreign keys found in C(information_schema), plus O(references)), and records the table,
+    in one transaction per table outside the binary log. The old key of a row tells the DC it came from, so one
+    mapping is right for every DC and for rows written in any DC since. A table in V(unknown) or V(missing)
+    state, or a repair that would make two referencing rows equal, fails with the manual steps and changes
+    nothing in that table.
+  - Run V(canonical) in every DC while no application writes and replication is level
+    (C(playbooks/repair_seed_rows.yml) does both); the module does not check that.
 author:
   - multidc.apim developers (@multidc)
 options:
@@ -70,10 +74,19 @@ options:
         description: The seeded table.
         type: str
         required: true
+  loaded:
+    description:
+      - The database was just loaded with increment 1 and offset 1 (the C(multidc.apim.db_replication) role's schema
+        load): its tables are judged as if recorded, against the canonical keys only, and V(marked) records them.
+    type: bool
+    default: false
   state:
-    description: V(query) reports; V(canonical) repairs V(offset) tables.
+    description:
+      - V(query) only reports.
+      - V(marked) records canonical tables and fails on V(offset) ones.
+      - V(canonical) repairs V(offset) tables and records them, and fails on V(unknown) or V(missing) ones.
     type: str
-    choices: [query, canonical]
+    choices: [query, marked, canonical]
     default: query
   login_unix_socket:
     description: The server's socket.
@@ -91,7 +104,7 @@ requirements:
   - PyMySQL on the target
 attributes:
   check_mode:
-    description: Reads, and reports what V(canonical) would change without writing.
+    description: Reads, and reports what V(marked) or V(canonical) would change without writing.
     support: full
   diff_mode:
     description: Not supported.
@@ -117,6 +130,15 @@ EXAMPLES = r'''
     increment: 3
   register: seeds
 
+- name: Record canonical tables; fail, naming the repair, on tables an old release loaded
+  multidc.apim.seed_rows:
+    database: WSO2AM_DB
+    seeds: "{{ lookup('ansible.builtin.file', dbscripts ~ '/apimgt/mysql.sql') | multidc.apim.seed_rows }}"
+    offset: 2
+    offsets: [1, 2, 3]
+    increment: 3
+    state: marked
+
 - name: Move them onto their canonical keys (no application may write meanwhile)
   multidc.apim.seed_rows:
     database: WSO2AM_DB
@@ -138,6 +160,7 @@ tables:
   contains:
     table: {description: The table., type: str}
     status: {description: "V(canonical), V(offset), V(unknown) or V(missing).", type: str}
+    recorded: {description: Whether this DC had recorded the table as canonical., type: bool}
     keys: {description: The key of each seed row in script order (null when missing)., type: list, elements: int}
   sample: [{table: AM_ALERT_TYPES, status: offset, keys: [2, 5, 8, 11, 14, 17, 20]}]
 repaired:
@@ -146,6 +169,12 @@ repaired:
   type: list
   elements: dict
   sample: [{table: AM_ALERT_TYPES, columns: [AM_ALERT_TYPES.ALERT_TYPE_ID, AM_ALERT_TYPES_VALUES.ALERT_TYPE_ID]}]
+marked:
+  description: The canonical tables that were (in check mode, would be) recorded as such.
+  returned: always
+  type: list
+  elements: str
+  sample: [CM_PURPOSE]
 '''
 
 import traceback
@@ -165,7 +194,12 @@ else:
 MANUAL_STEPS = ('manual steps: stop the APIM nodes of every DC, wait until replication is level, and in every DC '
                 'move each seed row of %s to key i (its position in the script), and every value that refers to '
                 'it, in one transaction with SET sql_log_bin=0 and foreign_key_checks=0; see docs/db_replication.md, '
-                '"Repairing divergent seed rows"')
+                '"Seed rows: detected, and repaired without losing a row"')
+REPAIR = ('the seed rows of %s have keys specific to this DC (loaded by a release before 0.2.0 under '
+          'auto_increment_offset %d), so a row that refers to one of them means something else in another DC; fix: '
+          'stop the APIM nodes of every DC, then run playbooks/repair_seed_rows.yml (docs/db_replication.md, "Seed '
+          'rows: detected, and repaired without losing a row"); it keeps every row written since')
+MARKERS = '`%s`.`%s`' % (seeds_util.MARKER_DATABASE, seeds_util.MARKER_TABLE)
 
 
 def _quote(name):
@@ -177,17 +211,28 @@ class SeedRows(object):
         self.module = module
         self.db = connection
         self.params = module.params
+        self.recorded = self._recorded()
 
     def query(self, sql, args=None):
         with self.db.cursor() as cursor:
             cursor.execute(sql, args)
             return list(cursor.fetchall())
 
+    def _recorded(self):
+        present = self.query('SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s '
+                             'AND TABLE_NAME = %s', (seeds_util.MARKER_DATABASE, seeds_util.MARKER_TABLE))
+        if not present[0]['n']:
+            return set()
+        rows = self.query('SELECT tbl FROM %s WHERE db = %%s' % MARKERS, (self.params['database'],))
+        return set(row['tbl'].upper() for row in rows)
+
     def status(self, seed):
         columns = ', '.join(_quote(c) for c in [seed['key']] + seed['columns'])
         rows = self.query('SELECT %s FROM %s' % (columns, _quote(seed['table'])))
-        found = seeds_util.table_status(seed, rows, self.params['offset'], self.params['increment'])
-        return dict(found, table=seed['table'])
+        recorded = seed['table'].upper() in self.recorded
+        found = seeds_util.table_status(seed, rows, self.params['offset'], self.params['increment'],
+                                        recorded or self.params['loaded'])
+        return dict(found, table=seed['table'], recorded=recorded)
 
     def referring_columns(self, seed):
         rows = self.query(
@@ -199,6 +244,39 @@ class SeedRows(object):
             if extra['references'].upper() == seed['table'].upper() and (extra['table'], extra['column']) not in columns:
                 columns.append((extra['table'], extra['column']))
         return [(seed['table'], seed['key'])] + columns
+
+    def _local_transaction(self, statements, table):
+        """Run ``statements`` and record ``table`` in one transaction that stays on this server."""
+        # The reads above opened a transaction; sql_log_bin can only change outside one.
+        self.db.rollback()
+        with self.db.cursor() as cursor:
+            cursor.execute('SET SESSION sql_log_bin = 0')
+            cursor.execute('CREATE DATABASE IF NOT EXISTS %s' % _quote(seeds_util.MARKER_DATABASE))
+            cursor.execute('CREATE TABLE IF NOT EXISTS %s (db VARCHAR(64) NOT NULL, tbl VARCHAR(64) NOT NULL, '
+                           'recorded_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, PRIMARY KEY (db, tbl)) '
+                           'ENGINE=InnoDB' % MARKERS)
+        try:
+            with self.db.cursor() as cursor:
+                cursor.execute('SET SESSION foreign_key_checks = 0')
+                cursor.execute('START TRANSACTION')
+                for statement in statements:
+                    cursor.execute(statement)
+                cursor.execute('INSERT INTO %s (db, tbl) VALUES (%%s, %%s)' % MARKERS,
+                               (self.params['database'], table))
+            self.db.commit()
+        except pymysql.MySQLError as error:
+            self.db.rollback()
+            where = '%s.%s' % (self.params['database'], table)
+            self.module.fail_json(msg='cannot move the seed rows of %s onto their canonical keys, nothing of it '
+                                      'changed: %s; %s' % (where, error, MANUAL_STEPS % table))
+        finally:
+            with self.db.cursor() as cursor:
+                cursor.execute('SET SESSION foreign_key_checks = 1')
+
+    def mark(self, seed):
+        if not self.module.check_mode:
+            self._local_transaction([], seed['table'])
+        return seed['table']
 
     def repair(self, seed):
         mapping = seeds_util.key_mapping(len(seed['rows']), self.params['offsets'], self.params['increment'])
@@ -212,24 +290,8 @@ class SeedRows(object):
         entry = {'table': seed['table'], 'columns': ['%s.%s' % (t, c) for t, c in columns]}
         if self.module.check_mode:
             return entry
-        # The reads above opened a transaction; sql_log_bin can only change outside one.
-        self.db.rollback()
-        try:
-            with self.db.cursor() as cursor:
-                cursor.execute('SET SESSION sql_log_bin = 0')
-                cursor.execute('SET SESSION foreign_key_checks = 0')
-                cursor.execute('START TRANSACTION')
-                for statement in statements:
-                    cursor.execute(statement)
-            self.db.commit()
-        except pymysql.MySQLError as error:
-            self.db.rollback()
-            where = '%s.%s' % (self.params['database'], seed['table'])
-            self.module.fail_json(msg='cannot move the seed rows of %s onto their canonical keys, nothing of it '
-                                      'changed: %s; %s' % (where, error, MANUAL_STEPS % seed['table']))
-        finally:
-            with self.db.cursor() as cursor:
-                cursor.execute('SET SESSION foreign_key_checks = 1')
+        self._local_transaction(statements, seed['table'])
+        self.recorded.add(seed['table'].upper())
         after = self.status(seed)
         if after['status'] != seeds_util.CANONICAL:
             self.module.fail_json(msg='after the repair the seed rows of %s.%s are %s (keys %s)'
@@ -249,7 +311,8 @@ def main():
                 table=dict(type='str', required=True),
                 column=dict(type='str', required=True),
                 references=dict(type='str', required=True))),
-            state=dict(type='str', choices=['query', 'canonical'], default='query'),
+            loaded=dict(type='bool', default=False),
+            state=dict(type='str', choices=['query', 'marked', 'canonical'], default='query'),
             login_unix_socket=dict(type='path', default='/run/mysqld/mysqld.sock'),
             login_user=dict(type='str', default='root'),
             login_password=dict(type='str', default='', no_log=True),
@@ -269,25 +332,37 @@ def main():
     except pymysql.MySQLError as error:
         module.fail_json(msg='cannot connect to database %s through %s: %s'
                              % (params['database'], params['login_unix_socket'], error))
-    worker = SeedRows(module, connection)
+    repaired, marked = [], []
     try:
+        worker = SeedRows(module, connection)
         tables = [worker.status(seed) for seed in params['seeds']]
-        repaired = []
-        if params['state'] == 'canonical':
-            broken = [t for t in tables if t['status'] in (seeds_util.UNKNOWN, seeds_util.MISSING)]
-            if broken:
-                module.fail_json(msg='cannot repair the seed rows of %s: %s; %s' % (
-                    params['database'], ', '.join('%s is %s (keys %s)' % (t['table'], t['status'], t['keys'])
-                                                  for t in broken),
-                    MANUAL_STEPS % ', '.join(t['table'] for t in broken)), tables=tables)
+        by_status = dict((status, [t['table'] for t in tables if t['status'] == status])
+                         for status in (seeds_util.OFFSET, seeds_util.UNKNOWN, seeds_util.MISSING))
+        if params['state'] == 'marked' and by_status[seeds_util.OFFSET]:
+            module.fail_json(msg='%s: %s' % (params['database'], REPAIR % (', '.join(by_status[seeds_util.OFFSET]),
+                                                                           params['offset'])), tables=tables)
+        broken = by_status[seeds_util.UNKNOWN] + by_status[seeds_util.MISSING]
+        if params['state'] == 'canonical' and broken:
+            module.fail_json(msg='cannot repair the seed rows of %s: %s; %s' % (
+                params['database'], ', '.join('%s is %s (keys %s)' % (t['table'], t['status'], t['keys'])
+                                              for t in tables if t['table'] in broken),
+                MANUAL_STEPS % ', '.join(broken)), tables=tables)
+        if broken:
+            module.warn('%s: the seed rows of %s are not where a load puts them (%s); verify compares them across '
+                        'the DCs' % (params['database'], ', '.join(broken),
+                                     ', '.join('%s: %s' % (t['table'], t['status']) for t in tables
+                                               if t['table'] in broken)))
+        if params['state'] != 'query':
             for seed, table in zip(params['seeds'], tables):
                 if table['status'] == seeds_util.OFFSET:
                     repaired.append(worker.repair(seed))
+                elif table['status'] == seeds_util.CANONICAL and not table['recorded']:
+                    marked.append(worker.mark(seed))
     except pymysql.MySQLError as error:
         module.fail_json(msg='reading the seed rows of %s failed: %s' % (params['database'], error))
     finally:
         connection.close()
-    module.exit_json(changed=bool(repaired), tables=tables, repaired=repaired)
+    module.exit_json(changed=bool(repaired or marked), tables=tables, repaired=repaired, marked=marked)
 
 
 if __name__ == '__main__':

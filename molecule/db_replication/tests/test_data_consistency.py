@@ -1,5 +1,6 @@
 """The DCs hold the same data, proven by verify's comparison (playbooks/verify.yml, db_consistency)."""
 
+import re
 import threading
 import time
 import uuid
@@ -13,10 +14,13 @@ WRITER_ROWS = 2000      # most rows one writer inserts during a verify run
 WRITER_SECONDS = 120    # and for at most this long
 
 
+PAIR_LINE = re.compile(r"(dc\d+ (?:=|!=|\?) dc\d+: [^'\"\n]*)")
+
+
 def _pair_lines(output):
-    return sorted(set(line.strip().strip('",') for line in output.splitlines()
-                      if line.strip().strip('"').startswith(("dc1 ", "dc2 "))
-                      and (" = " in line or " != " in line or " ? " in line)))
+    """The comparison's lines as verify printed them, sorted."""
+    printed = output.split("TASK [Print the comparison of the DCs' data")[-1].split("TASK [")[0]
+    return sorted(PAIR_LINE.findall(printed))
 
 
 def test_seed_rows_have_the_same_keys_in_every_dc(dcs):
@@ -25,6 +29,9 @@ def test_seed_rows_have_the_same_keys_in_every_dc(dcs):
         assert rows == [[str(i), name] for i, name in enumerate(SEED_NAMES, start=1)], dc
         assert sql(node, "SELECT ID, NAME FROM CM_PURPOSE") == [["1", "DEFAULT"]], dc
         assert sql(node, "SELECT ID, NAME FROM CM_PURPOSE_CATEGORY") == [["1", "DEFAULT"]], dc
+        # Each DC recorded that it loaded them onto the canonical keys, locally.
+        assert sql(node, "SELECT tbl FROM seed_keys WHERE db = 'WSO2AM_DB' ORDER BY tbl", "multidc_apim") == [
+            ["AM_ALERT_TYPES"], ["CM_PURPOSE"], ["CM_PURPOSE_CATEGORY"]], dc
 
 
 def test_verify_proves_every_dc_pair_equal(dcs):

@@ -35,7 +35,8 @@ def _reload_the_old_way(dcs):
     _wait(lambda: len(set(_positions(dcs))) == 1, "replication level before the reload")
     script = "%s/dbscripts/WSO2AM_DB-1-mysql.sql" % STATE
     for dc, node in dcs.items():
-        sql(node, "SET SESSION sql_log_bin = 0; DROP DATABASE WSO2AM_DB; "
+        # The old release kept no record of loading onto the canonical keys.
+        sql(node, "SET SESSION sql_log_bin = 0; DROP DATABASE WSO2AM_DB; DROP DATABASE multidc_apim; "
                   "CREATE DATABASE WSO2AM_DB CHARACTER SET latin1", "mysql")
         load = node.run("mariadb --init-command='SET SESSION sql_log_bin=0' WSO2AM_DB < %s" % script)
         assert load.rc == 0, "%s: %s" % (dc, load.stderr)

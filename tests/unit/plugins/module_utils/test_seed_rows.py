@@ -65,16 +65,30 @@ def rows(*keys):
     return [{'ID': key, 'A': name} for key, name in zip(keys, 'xyz') if key is not None]
 
 
-@pytest.mark.parametrize('given, offset, status, keys', [
-    (rows(1, 2, 3), 2, CANONICAL, [1, 2, 3]),
-    (rows(2, 5, 8), 2, OFFSET, [2, 5, 8]),
-    (rows(1, 4, 7), 1, OFFSET, [1, 4, 7]),
-    (rows(3, 6, 9), 2, UNKNOWN, [3, 6, 9]),
-    (rows(2, 5, None), 2, MISSING, [2, 5, None]),
-    (rows(2, 5, 8) + [{'ID': 11, 'A': 'user row'}], 2, OFFSET, [2, 5, 8]),
-], ids=['canonical', 'offset-dc2', 'offset-dc1', 'another-dc', 'missing', 'user-rows-ignored'])
-def test_table_status(given, offset, status, keys):
-    assert table_status(SEED, given, offset, 3) == {'status': status, 'keys': keys}
+@pytest.mark.parametrize('given, offset, marked, status, keys', [
+    (rows(1, 2, 3), 2, False, CANONICAL, [1, 2, 3]),
+    (rows(2, 5, 8), 2, False, OFFSET, [2, 5, 8]),
+    (rows(1, 4, 7), 1, False, OFFSET, [1, 4, 7]),
+    (rows(3, 6, 9), 2, False, UNKNOWN, [3, 6, 9]),
+    (rows(2, 5, None), 2, False, MISSING, [2, 5, None]),
+    (rows(2, 5, 8) + [{'ID': 11, 'A': 'user row'}], 2, False, OFFSET, [2, 5, 8]),
+    (rows(1, 2, 3), 2, True, CANONICAL, [1, 2, 3]),
+    (rows(2, 5, 8), 2, True, UNKNOWN, [2, 5, 8]),
+], ids=['canonical', 'offset-dc2', 'offset-dc1', 'another-dc', 'missing', 'user-rows-ignored', 'marked',
+        'marked-but-moved'])
+def test_table_status(given, offset, marked, status, keys):
+    assert table_status(SEED, given, offset, 3, marked) == {'status': status, 'keys': keys}
+
+
+@pytest.mark.parametrize('offset, increment, marked, status', [
+    (1, 3, False, OFFSET),      # loaded by an old release in the DC with offset 1: refs elsewhere need the mapping
+    (1, 3, True, CANONICAL),    # loaded (or repaired) by this release
+    (2, 3, False, CANONICAL),  # loaded by this release before its marker was written
+    (1, 1, False, CANONICAL),   # one DC: old and canonical keys are the same
+], ids=['old-dc1', 'marked-dc1', 'marker-lost', 'single-dc'])
+def test_a_single_seed_row_is_judged_by_the_marker(offset, increment, marked, status):
+    seed = {'table': 'P', 'key': 'ID', 'columns': ['A'], 'rows': [['x']]}
+    assert table_status(seed, [{'ID': 1, 'A': 'x'}], offset, increment, marked)['status'] == status
 
 
 def test_key_mapping_is_one_mapping_for_every_dc():
