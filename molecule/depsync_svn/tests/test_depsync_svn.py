@@ -4,6 +4,7 @@ Every test acts on the real services (Apache + mod_dav_svn, svnsync, systemd
 units) of the scenario's containers and polls with a bound in time.
 """
 import os
+import re
 import time
 import uuid
 import xml.etree.ElementTree as ET
@@ -24,6 +25,12 @@ CARBON_XML = "/opt/wso2/wso2am-2.6.0/repository/conf/carbon.xml"
 CARBON_NS = {"c": "http://wso2.org/projects/carbon/carbon.xml"}
 # The scenario's timer runs every 5 s; a catch-up must show well within this.
 CATCH_UP_SECONDS = 40
+# A mirror that answers again is level this soon, through the push's own
+# retries (svn_mirror_retry_max_delay 4 s, the default, plus one sync).
+LEVEL_AFTER_OUTAGE_SECONDS = 10
+RETRY_MAX_DELAY = 4
+# The scenario's svn_mirror_retry_window.
+RETRY_WINDOW = 20
 
 
 def _host(name):
@@ -173,7 +180,9 @@ def test_stale_sync_lock_is_recovered(master, mirror):
     assert result.rc == 0, result.stderr
     rev = youngest(master)
     assert wait_for(lambda: youngest(mirror) >= rev), "mirror stuck behind the injected lock"
-    assert revprop(mirror, "svn:sync-lock") == ""
+    assert revprop(mirror, "svn:sync-lock") != lock
+    # A push (timer every 5 s here) holds a lock of its own for a moment.
+    assert wait_for(lambda: revprop(mirror, "svn:sync-lock") == "", seconds=10)
     assert "stale sync lock '%s'" % lock in push_log_since(master, since)
 
 
@@ -190,20 +199,112 @@ def test_dead_mirror_never_blocks_a_commit_and_is_retried(master, mirror):
         assert wait_for(lambda: "unreachable" in push_log_since(master, since), seconds=20)
     finally:
         mirror.run("systemctl start apache2")
-    # Retried by the timer, no new commit needed; no lock left behind.
-    assert wait_for(lambda: youngest(mirror) >= rev), "timer did not retry the push"
+    # Retried by the push (or the timer), no new commit needed; no lock left behind.
+    assert wait_for(lambda: youngest(mirror) >= rev), "the push was not retried"
     assert revprop(mirror, "svn:sync-lock") == ""
 
 
-def test_unresolvable_mirror_url_fails_with_a_clear_line(master):
+def _poll(host, condition, seconds):
+    """Run the shell `condition` on host every 0.2 s for at most `seconds`: the epoch time it first held, or None."""
+    out = host.check_output(
+        "end=$(( $(date +%%s) + %d )); while [ $(date +%%s) -lt $end ]; do "
+        "if %s >/dev/null 2>&1; then date +%%s.%%N; exit 0; fi; sleep 0.2; done; echo none" % (seconds, condition))
+    return None if out == "none" else float(out)
+
+
+def test_mirror_back_from_an_outage_is_level_within_seconds(master, mirror):
+    """The push retries an unreachable mirror with a backoff: the timer cannot help (stopped), and two commits
+    made while the mirror's Apache is down reach it within 10 s of Apache answering again."""
+    since = int(time.time())
+    master.check_output("systemctl stop svn-mirror-push@dc2.timer")
+    try:
+        mirror.check_output("systemctl stop apache2")
+        try:
+            for i in (1, 2):
+                result = put(master, MASTER_URL, "outage-mirror-%d-%s.xml" % (i, uuid.uuid4().hex[:8]), "o%d" % i)
+                assert result.rc == 0, result.stderr
+            head = youngest(master)
+            time.sleep(6)
+            assert youngest(mirror) < head
+        finally:
+            mirror.check_output("systemctl start apache2")
+        answering = _poll(master, "svn info %s %s" % (_auth(DEPSYNC), MIRROR_URL), 30)
+        assert answering is not None, "the mirror's Apache does not answer"
+        level = _poll(mirror, "[ $(svnlook youngest %s) -ge %d ]" % (REPO, head), 30)
+        lag = "%.1f s" % (level - answering) if level is not None else "never (30 s)"
+        print("mirror level after it answered again: " + lag)
+        assert level is not None and level - answering <= LEVEL_AFTER_OUTAGE_SECONDS, \
+            "mirror at r%d, master at r%d; level after it answered again: %s" % (youngest(mirror), head, lag)
+    finally:
+        master.run("systemctl start svn-mirror-push@dc2.timer")
+    log = push_log_since(master, since)
+    # The first attempt may reach the stopping Apache and fail in the sync itself.
+    mirror_url, master_url = re.escape(MIRROR_URL), re.escape(MASTER_URL)
+    retries = re.findall(r"^dc2: (?:mirror %s unreachable|sync of %s from %s failed): (.*); attempt (\d+), "
+                         r"retrying in (\d+) s$" % (mirror_url, mirror_url, master_url), log, re.MULTILINE)
+    assert len(retries) >= 3, log
+    errors = [retry[0] for retry in retries]
+    delays = [int(retry[2]) for retry in retries]
+    assert all("Connection refused" in error for error in errors), log
+    assert delays[:3] == [1, 2, 4], log
+    assert max(delays) <= RETRY_MAX_DELAY, log
+    assert re.search(r"^dc2: pushed to %s up to r%d at attempt \d+, after \d+ s$" % (mirror_url, head), log,
+                     re.MULTILINE), log
+    assert wait_for(lambda: revprop(mirror, "svn:sync-lock") == "", seconds=10)
+
+
+def test_unresolvable_mirror_url_is_retried_for_the_window_then_fails(master):
     since = int(time.time())
     master.check_output(
         "printf 'MIRROR_URL=http://ds-nowhere-svn.invalid/svn/apim\\n' > /etc/svn-mirror/mirrors/bogus.conf")
     try:
+        started = time.monotonic()
         run = master.run("timeout 60 systemctl start svn-mirror-push@bogus.service")
+        elapsed = time.monotonic() - started
         assert run.rc != 0
+        assert RETRY_WINDOW - RETRY_MAX_DELAY <= elapsed < RETRY_WINDOW + 15, "retried for %.1f s" % elapsed
         log = push_log_since(master, since)
         assert "bogus: mirror http://ds-nowhere-svn.invalid/svn/apim unreachable" in log
+        assert "attempt 1, retrying in 1 s" in log
+        assert re.search(r"^bogus: .*; attempt \d+, giving up after \d+ s \(retry window %d s\); the timer retries$"
+                         % RETRY_WINDOW, log, re.MULTILINE), log
+    finally:
+        master.run("rm -f /etc/svn-mirror/mirrors/bogus.conf; "
+                   "systemctl reset-failed svn-mirror-push@bogus.service")
+
+
+def test_a_mirror_that_refuses_the_push_is_not_retried(master):
+    """Only a server that does not answer is retried: a URL that is no repository fails at once."""
+    since = int(time.time())
+    master.check_output("printf 'MIRROR_URL=%s\\n' > /etc/svn-mirror/mirrors/bogus.conf", MIRROR_URL + "-nothere")
+    try:
+        started = time.monotonic()
+        run = master.run("timeout 60 systemctl start svn-mirror-push@bogus.service")
+        elapsed = time.monotonic() - started
+        assert run.rc != 0
+        assert elapsed < 10, "failed after %.1f s" % elapsed
+        log = push_log_since(master, since)
+        assert re.search(r"^bogus: mirror %s-nothere unreachable: .*E175003.*; the timer retries$"
+                         % re.escape(MIRROR_URL), log, re.MULTILINE), log
+        assert "retrying in" not in log
+    finally:
+        master.run("rm -f /etc/svn-mirror/mirrors/bogus.conf; "
+                   "systemctl reset-failed svn-mirror-push@bogus.service")
+
+
+def test_stopping_a_retrying_push_stops_it_at_once(master):
+    since = int(time.time())
+    master.check_output(
+        "printf 'MIRROR_URL=http://ds-nowhere-svn.invalid/svn/apim\\n' > /etc/svn-mirror/mirrors/bogus.conf")
+    try:
+        master.check_output("systemctl start --no-block svn-mirror-push@bogus.service")
+        assert wait_for(lambda: "attempt 2, retrying" in push_log_since(master, since), seconds=15)
+        started = time.monotonic()
+        master.check_output("systemctl stop svn-mirror-push@bogus.service")
+        elapsed = time.monotonic() - started
+        assert elapsed < 5, "stopping the retrying push took %.1f s" % elapsed
+        assert master.run("systemctl is-active svn-mirror-push@bogus.service").stdout.strip() in ("inactive", "failed")
+        assert master.run("pgrep -u svn-mirror -f 'svn-mirror-push bogus'").rc == 1
     finally:
         master.run("rm -f /etc/svn-mirror/mirrors/bogus.conf; "
                    "systemctl reset-failed svn-mirror-push@bogus.service")
