@@ -61,6 +61,8 @@ INVALID = textwrap.dedent("""\
     all:
       vars:
         apim_master_dc: dc1
+        apim_consistency_budget: 0
+        apim_consistency_databases: [WSO2AM_DB, WSO2_NO_SUCH_DB]
         ansible_connection: ansible.builtin.ssh
         ansible_ssh_executable: %(ssh)s
         ansible_host: 192.0.2.10
@@ -106,6 +108,8 @@ EXPECTED = [
     r'host x1: apim_hazelcast_members lists m1 from dc1, but Hazelcast clustering stays inside one DC',
     r'host d1, d2: share db_replication_server_id 9',
     r'host s2: apim_svn_mode=master in dc2',
+    r'group all: apim_consistency_budget must be a number of seconds greater than 0, got 0',
+    r'group all: apim_consistency_databases names WSO2_NO_SUCH_DB, not a WSO2 database of the topology',
 ]
 
 
