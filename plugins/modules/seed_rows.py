@@ -76,8 +76,9 @@ options:
         required: true
   loaded:
     description:
-      - The database was just loaded with increment 1 and offset 1 (the C(multidc.apim.db_replication) role's schema
-        load): its tables are judged as if recorded, against the canonical keys only, and V(marked) records them.
+      - The database was just loaded with increment 1 and offset 1, as the C(multidc.apim.db_replication) role's
+        schema load does. Its tables are judged as if recorded, against the canonical keys only, and V(marked)
+        records them.
     type: bool
     default: false
   state:
