@@ -54,6 +54,17 @@ GLOBAL_VARIABLES = {
     # the databases it compares (None: every WSO2 database).
     'apim_consistency_budget': 60,
     'apim_consistency_databases': None,
+    # Restarts of APIM nodes roll DC by DC and node by node (docs/rolling.md).
+    'apim_rolling_restart': True,
+    'apim_rolling_batch_size': 1,
+    'apim_rolling_dc_order': None,
+    'apim_rolling_dc_pause': 0,
+    'apim_rolling_drain_seconds': 2,
+    'apim_rolling_health_timeout': 300,
+    'apim_health_path': '/services/Version',
+    # How long an APIM node takes to start; Carbon takes tens of seconds. The
+    # sample pack's stand-in server (a test double) takes exactly this long.
+    'apim_node_startup_seconds': 20,
 }
 DATABASE_ROLES = ('apim', 'registry')
 
@@ -61,6 +72,7 @@ DATABASE_ROLES = ('apim', 'registry')
 HOST_VARIABLES = (
     'apim_address',
     'apim_carbon_home',
+    'apim_ports_offset',
     'apim_publisher_enabled',
     'apim_hazelcast_members',
     'apim_hazelcast_port',
@@ -314,6 +326,16 @@ class _Builder:
                           'set it to the stable link of the installation, e.g. %s' % (host, value, DEFAULT_CARBON_HOME))
                 value = DEFAULT_CARBON_HOME
             self.carbon_home[host] = value
+        self.ports_offset = {}
+        for host in self.all_hosts:
+            if not any(f in APIM_FUNCTIONS for f in self.host_functions.get(host, [])):
+                continue
+            value = self.hv(host, 'apim_ports_offset', 0)
+            if not _is_int(value) or not 0 <= value <= 1000:
+                self.fail('host %s: apim_ports_offset must be an integer in 0..1000 (Carbon\'s <Ports><Offset>), got '
+                          '%r; fix: correct it or remove it to use 0' % (host, value))
+                value = 0
+            self.ports_offset[host] = value
 
     def committer(self):
         """Invariant 4: exactly one depsync committer, a manager in the master DC."""
@@ -549,6 +571,72 @@ class _Builder:
                 names = [n for n in names if n in known] or known
         self.consistency = {'budget': budget, 'databases': list(names)}
 
+    def _number(self, name, minimum, exclusive=False, integer=False):
+        value, seen = self.setting(name, self.all_hosts)
+        if seen:
+            self.disagreement(name, seen, 'one restart policy applies to every DC')
+            return GLOBAL_VARIABLES[name]
+        kinds = (int,) if integer else (int, float)
+        bad = isinstance(value, bool) or not isinstance(value, kinds) or (
+            value <= minimum if exclusive else value < minimum)
+        if bad:
+            self.fail('group all: %s must be %s %s %s, got %r; fix: correct it in group_vars/all or remove it to use '
+                      '%s' % (name, 'an integer' if integer else 'a number of seconds',
+                              'greater than' if exclusive else 'of at least', minimum, value, GLOBAL_VARIABLES[name]))
+            return GLOBAL_VARIABLES[name]
+        return value
+
+    def rolling_restart(self):
+        """How restarts of APIM nodes roll: order of the DCs, batch size, pauses and health waits."""
+        enabled, seen = self.setting('apim_rolling_restart', self.all_hosts)
+        if seen:
+            self.disagreement('apim_rolling_restart', seen, 'one restart policy applies to every DC')
+            enabled = True
+        elif not isinstance(enabled, bool):
+            self.fail('group all: apim_rolling_restart must be true or false, got %r; fix: correct it in '
+                      'group_vars/all' % (enabled,))
+            enabled = True
+        batch_size = self._number('apim_rolling_batch_size', 1, integer=True)
+        pause = self._number('apim_rolling_dc_pause', 0)
+        drain = self._number('apim_rolling_drain_seconds', 0)
+        startup = self._number('apim_node_startup_seconds', 0)
+        timeout = self._number('apim_rolling_health_timeout', 0, exclusive=True)
+        if timeout <= startup:
+            self.fail('group all: apim_rolling_health_timeout (%s s) must be longer than apim_node_startup_seconds '
+                      '(%s s), or no node could pass its health wait; fix: raise apim_rolling_health_timeout'
+                      % (timeout, startup))
+        path, seen = self.setting('apim_health_path', self.all_hosts)
+        if seen:
+            self.disagreement('apim_health_path', seen, 'one restart policy applies to every DC')
+            path = GLOBAL_VARIABLES['apim_health_path']
+        elif not isinstance(path, str) or not path.startswith('/'):
+            self.fail('group all: apim_health_path must be a URL path starting with /, got %r; fix: correct it or '
+                      'remove it to use %s' % (path, GLOBAL_VARIABLES['apim_health_path']))
+            path = GLOBAL_VARIABLES['apim_health_path']
+        default_order = [dc for dc in self.order if dc != self.master] + [dc for dc in self.order if dc == self.master]
+        order, seen = self.setting('apim_rolling_dc_order', self.all_hosts)
+        if seen:
+            self.disagreement('apim_rolling_dc_order', seen, 'one restart policy applies to every DC')
+            order = None
+        if order is None:
+            order = default_order
+        elif not isinstance(order, (list, tuple)) or not all(isinstance(dc, str) for dc in order):
+            self.fail('group all: apim_rolling_dc_order must be a list of DC names, got %r; fix: list every DC once, '
+                      'e.g. %s' % (order, default_order))
+            order = default_order
+        else:
+            problems = ['lists %s, which is not a data center' % dc for dc in order if dc not in self.dc_hosts]
+            problems += ['lists %s more than once' % dc for dc in sorted(set(order)) if list(order).count(dc) > 1]
+            problems += ['does not list %s' % dc for dc in self.order if dc not in order]
+            for problem in problems:
+                self.fail('group all: apim_rolling_dc_order %s; fix: list every DC exactly once, e.g. %s'
+                          % (problem, default_order))
+            if problems:
+                order = default_order
+        self.rolling = {'enabled': enabled, 'batch_size': batch_size, 'dc_order': list(order), 'dc_pause': pause,
+                        'drain_seconds': drain, 'health_timeout': timeout, 'health_path': path,
+                        'startup_seconds': startup}
+
     def svn(self, repository):
         """Invariant 8: the SVN master is in the master DC, every other DC's SVN is a read-only mirror."""
         if not isinstance(repository, str) or not repository or '/' in repository:
@@ -642,6 +730,7 @@ class _Builder:
                 'functions': list(functions),
                 'address': self.address[host],
                 'carbon_home': self.carbon_home.get(host),
+                'ports_offset': self.ports_offset.get(host),
                 'depsync_committer': is_committer,
                 'depsync_mode': ('commit' if is_committer else 'checkout') if apim else None,
                 'publisher_enabled': self.publisher[host],
@@ -667,6 +756,7 @@ class _Builder:
             'publishers': [h for h in self.all_hosts if self.publisher.get(h)],
             'hazelcast_domain_prefix': prefix,
             'databases': self.databases_named,
+            'rolling': self.rolling,
             'consistency': dict(self.consistency, servers=[
                 {'name': dc, 'host': self.db_dc[dc]['address'], 'port': self.db_dc[dc]['port']}
                 for dc in self.order if self.db_dc[dc]['host'] is not None]),
@@ -726,6 +816,7 @@ def build_topology(groups, hostvars, datacenters, options=None, required_groups=
     builder.databases(port)
     builder.database_names()
     builder.consistency_check()
+    builder.rolling_restart()
     repository, seen = builder.setting('apim_svn_repository', builder.all_hosts)
     if seen:
         builder.disagreement('apim_svn_repository', seen, 'mirrors replicate one repository')

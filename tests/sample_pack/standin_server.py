@@ -12,6 +12,12 @@ roles configured:
   (without the password);
 - like Carbon, it reads carbon.xml and axis2.xml once, at start: a change to
   either reaches it only through a restart;
+- like Carbon, it takes a while to start: its port refuses connections for
+  MULTIDC_APIM_STARTUP_SECONDS seconds (the worker_manager role's unit sets it
+  from the topology's apim_node_startup_seconds; 20 when unset);
+- GET /services/Version, where Carbon answers once it is up, answers 200 only
+  once the first deployment synchronizer cycle is done (503 before): the node
+  is ready to serve what its DC serves;
 - GET /publisher, /store and /admin answer 200 only while the matching
   jaggery app is deployed under repository/deployment/server/jaggeryapps,
   404 otherwise, checked on every request (Carbon hot-deploys the same way).
@@ -42,6 +48,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 CARBON_NS = "{http://wso2.org/projects/carbon/carbon.xml}"
 HTTP_BASE_PORT = 9763
 APPS = ("publisher", "store", "admin")
+DEFAULT_STARTUP_SECONDS = 20.0
+
+
+def startup_seconds():
+    value = os.environ.get("MULTIDC_APIM_STARTUP_SECONDS", "")
+    return float(value) if value.strip() else DEFAULT_STARTUP_SECONDS
 
 
 def carbon_home():
@@ -168,6 +180,11 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, json.dumps(self.server.identity(), sort_keys=True))
         elif path == "/health":
             self._send(200, "ok\n", "text/plain")
+        elif path == "/services/Version":
+            if self.server.depsync_status == "not started":
+                self._send(503, "starting: the deployment synchronizer has not run yet\n", "text/plain")
+            else:
+                self._send(200, "WSO2 API Manager sample pack stand-in (test double)\n", "text/plain")
         elif app in APPS:
             if os.path.isdir(os.path.join(home, "repository", "deployment", "server", "jaggeryapps", app)):
                 self._send(200, "%s served by %s\n" % (app, self.server.node), "text/plain")
@@ -194,7 +211,11 @@ class StandInServer(ThreadingHTTPServer):
         self.depsync = read_depsync(home)
         self.clustering = read_clustering(home)
         self.depsync_status = "not started"
-        ThreadingHTTPServer.__init__(self, ("0.0.0.0", self.port), Handler)
+        ThreadingHTTPServer.__init__(self, ("0.0.0.0", self.port), Handler, bind_and_activate=False)
+
+    def open_port(self):
+        self.server_bind()
+        self.server_activate()
 
     def identity(self):
         return {
@@ -214,6 +235,10 @@ class StandInServer(ThreadingHTTPServer):
 def main(argv):
     server = StandInServer(carbon_home(), profile_from_args(argv))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    delay = startup_seconds()
+    sys.stderr.write("standin: %s starting, port %d opens in %.0f s\n" % (server.node, server.port, delay))
+    time.sleep(delay)
+    server.open_port()
     threading.Thread(target=depsync_loop, args=(server,), daemon=True).start()
     sys.stderr.write("standin: %s serving on port %d (profile %s)\n" % (server.node, server.port, server.profile))
     server.serve_forever()

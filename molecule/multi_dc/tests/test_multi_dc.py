@@ -197,7 +197,7 @@ def in_repository(host, artifact):
     return tree.rc == 0 and artifact in tree.stdout
 
 
-# Last in this file: it leaves mgr2 as the committer.
+# It leaves mgr2 as the committer.
 def test_moving_the_committer_restarts_exactly_the_changed_nodes_and_only_its_artifacts_travel():
     before = main_pids()
     rc, output = site_yml("-e", "apim_depsync_committer=mdc-dc1-mgr2")
@@ -222,3 +222,135 @@ def test_moving_the_committer_restarts_exactly_the_changed_nodes_and_only_its_ar
     wait_for(lambda: old_committer.file("%s/%s" % (SYNAPSE_API, new)).exists, "the old committer's update")
     assert not in_repository(node("mdc-dc1-infra"), old)
     assert not in_repository(node("mdc-dc2-infra"), old)
+
+
+# --- Rolling restarts (docs/rolling.md) ----------------------------------------------------------
+# A client inside each DC's load balancer container GETs the gateway while
+# site.yml changes the JVM heap of every APIM node (their unit changes, so
+# every node must restart). Bounded: at most CLIENT_REQUESTS requests and
+# CLIENT_SECONDS seconds, and it stops when the test writes its stop file.
+
+CLIENT_REQUESTS = 20000
+CLIENT_SECONDS = 540
+CLIENT = r"""
+import json, os, sys, time, urllib.request
+stop, limit, seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+started = time.monotonic()
+requests = failures = 0
+last_ok = started
+longest_gap = 0.0
+errors = {}
+while requests < limit and time.monotonic() - started < seconds and not os.path.exists(stop):
+    requests += 1
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:8280/", timeout=5) as response:
+            ok = response.status == 200
+    except Exception as error:
+        ok = False
+        errors[type(error).__name__ + ": " + str(error)[:80]] = errors.get(type(error).__name__ + ": " + str(error)[:80], 0) + 1
+    now = time.monotonic()
+    if ok:
+        longest_gap = max(longest_gap, now - last_ok)
+        last_ok = now
+    else:
+        failures += 1
+    time.sleep(0.05)
+print(json.dumps({"requests": requests, "failures": failures, "longest_gap": round(longest_gap, 2), "errors": errors}))
+"""
+
+
+@contextlib.contextmanager
+def clients():
+    """One bounded client loop per DC's load balancer; yields a dict that is filled with their results."""
+    results = {}
+    stop = "/tmp/multidc-client-stop-%s" % uuid.uuid4().hex[:8]
+    loops = dict((dc, subprocess.Popen(["docker", "exec", "mdc-%s-lb" % dc, "python3", "-c", CLIENT, stop,
+                                        str(CLIENT_REQUESTS), str(CLIENT_SECONDS)],
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+                 for dc in DCS)
+    try:
+        time.sleep(2)
+        yield results
+    finally:
+        for dc in DCS:
+            subprocess.run(["docker", "exec", "mdc-%s-lb" % dc, "touch", stop], check=False, timeout=30)
+        for dc, loop in loops.items():
+            out, err = loop.communicate(timeout=60)
+            results[dc] = json.loads(out) if out.strip() else {"error": err}
+
+
+def started_at():
+    """Each APIM node's unit start time (monotonic, microseconds)."""
+    return dict((name, int(node(name).check_output("systemctl show -p ActiveEnterTimestampMonotonic --value wso2am")))
+                for name in ALL_APIM_NODES)
+
+
+def upstream_lines(dc):
+    return node("mdc-%s-lb" % dc).check_output("grep -h 'server ' /etc/nginx/multidc-apim/upstreams.conf")
+
+
+def test_check_mode_lists_the_roll_in_order_and_touches_nothing():
+    before, upstreams = started_at(), dict((dc, upstream_lines(dc)) for dc in DCS)
+    rc, output = site_yml("--check", "-e", "worker_manager_jvm_heap_max=1100m")
+    assert rc == 0, output[-3000:]
+    assert ("would restart, in this order: mdc-dc2-wkr1 -> mdc-dc2-wkr2 -> mdc-dc2-mgr1 -> mdc-dc1-wkr1 -> "
+            "mdc-dc1-wkr2 -> mdc-dc1-mgr1 -> mdc-dc1-mgr2") in output, output[-3000:]
+    assert started_at() == before
+    assert dict((dc, upstream_lines(dc)) for dc in DCS) == upstreams
+
+
+def test_a_change_that_restarts_every_node_rolls_dc_by_dc_with_no_failed_request():
+    before = started_at()
+    with clients() as results:
+        rc, output = site_yml("-e", "worker_manager_jvm_heap_max=1100m")
+    assert rc == 0, output[-3000:]
+    after = started_at()
+    assert [name for name in ALL_APIM_NODES if after[name] == before[name]] == []
+    # Non-master DC first, node by node; the master DC last.
+    order = sorted(ALL_APIM_NODES, key=lambda name: after[name])
+    assert order == ["mdc-dc2-wkr1", "mdc-dc2-wkr2", "mdc-dc2-mgr1",
+                     "mdc-dc1-wkr1", "mdc-dc1-wkr2", "mdc-dc1-mgr1", "mdc-dc1-mgr2"], order
+    for dc in DCS:
+        assert results[dc].get("requests", 0) > 100, results
+        assert results[dc]["failures"] == 0, results
+    assert "down" not in upstream_lines("dc1") + upstream_lines("dc2")
+
+
+def test_the_same_change_all_at_once_does_fail_requests():
+    """Shows that the client loop above can fail: with rolling off, every node of a DC is down together."""
+    with clients() as results:
+        rc, output = site_yml("-e", "worker_manager_jvm_heap_max=1200m", "-e", '{"apim_rolling_restart": false}')
+    assert rc == 0, output[-3000:]
+    assert sum(results[dc].get("failures", 0) for dc in DCS) > 0, results
+
+
+BROKEN = "/etc/systemd/system/wso2am.service.d/never-ready.conf"
+
+
+def test_a_node_that_does_not_come_back_stops_the_roll_and_a_later_run_resumes():
+    broken = node("mdc-dc2-wkr2")
+    broken.check_output("install -D -m 0644 /dev/null %s && printf '[Service]\\nEnvironment=MULTIDC_APIM_STARTUP_SECONDS=100000\\n' > %s"
+                        " && systemctl daemon-reload", BROKEN, BROKEN)
+    try:
+        before = started_at()
+        rc, output = site_yml("-e", "worker_manager_jvm_heap_max=1300m", "-e", '{"apim_rolling_health_timeout": 20}')
+        assert rc != 0, output[-3000:]
+        assert "Rolling restart stopped at mdc-dc2-wkr2" in output, output[-3000:]
+        assert "the nodes after it were not restarted: mdc-dc2-mgr1, mdc-dc1-wkr1" in output, output[-3000:]
+        after = started_at()
+        restarted = sorted(name for name in ALL_APIM_NODES if after[name] != before[name])
+        assert restarted == ["mdc-dc2-wkr1", "mdc-dc2-wkr2"], restarted
+        # The node stays drained; its DC still serves through the other worker.
+        assert re.search(r"server mdc-dc2-wkr2:\d+ [^;]* down;", upstream_lines("dc2"))
+        status, body = http_get(node("mdc-dc2-lb"), "http://127.0.0.1:8280/")
+        assert (status, json.loads(body)["node"]) == (200, "mdc-dc2-wkr1")
+    finally:
+        broken.check_output("rm -f %s && systemctl daemon-reload", BROKEN)
+    resumed_from = started_at()
+    rc, output = site_yml("-e", "worker_manager_jvm_heap_max=1300m")
+    assert rc == 0, output[-3000:]
+    after = started_at()
+    # Nodes already on the new configuration are not restarted again.
+    assert sorted(name for name in ALL_APIM_NODES if after[name] != resumed_from[name]) == sorted(
+        set(ALL_APIM_NODES) - {"mdc-dc2-wkr1"})
+    assert "down" not in upstream_lines("dc2")

@@ -48,3 +48,17 @@ def test_roles_that_edit_startup_files_notify_the_restart_topic_and_load_its_han
     with open(os.path.join(REPO, "roles", role, "meta", "main.yml")) as handle:
         dependencies = yaml.safe_load(handle)["dependencies"]
     assert {"role": "multidc.apim.common"} in dependencies
+
+
+@pytest.mark.parametrize("role", ["worker_manager", "hazelcast_cluster", "depsync_svn"])
+def test_only_the_common_role_starts_or_restarts_api_manager(role):
+    """Starting and restarting APIM belongs to the one restart path, which rolls; a role that did it itself
+    would restart nodes all at once."""
+    states = []
+    for path in project_files(os.path.join("roles", role, "tasks")):
+        with open(os.path.join(REPO, path)) as handle:
+            for task in yaml.safe_load(handle) or []:
+                module = task.get("ansible.builtin.systemd_service") or task.get("ansible.builtin.service") or {}
+                if isinstance(module, dict) and module.get("state"):
+                    states.append((path, task.get("name"), module["state"]))
+    assert states == []

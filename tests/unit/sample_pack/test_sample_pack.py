@@ -181,7 +181,7 @@ def standin(tmp_path, pack_2_6):
     home = _extract(pack_2_6[0], str(tmp_path))
     port = _free_port_above_base()
     _set_offset(home, port - HTTP_BASE_PORT)
-    env = dict(os.environ, MULTIDC_APIM_DC="dc7")
+    env = dict(os.environ, MULTIDC_APIM_DC="dc7", MULTIDC_APIM_STARTUP_SECONDS="0")
     env.pop("CARBON_HOME", None)
     process = subprocess.Popen([os.path.join(home, "bin", "wso2server.sh"), "-Dprofile=gateway-worker"], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -246,7 +246,7 @@ def test_standin_stops_on_sigterm(tmp_path, pack_2_6):
     port = _free_port_above_base()
     _set_offset(home, port - HTTP_BASE_PORT)
     process = subprocess.Popen([os.path.join(home, "bin", "wso2server.sh")], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+                               stderr=subprocess.DEVNULL, env=dict(os.environ, MULTIDC_APIM_STARTUP_SECONDS="0"))
     try:
         deadline = time.monotonic() + STARTUP_SECONDS
         while True:
@@ -263,3 +263,32 @@ def test_standin_stops_on_sigterm(tmp_path, pack_2_6):
         if process.poll() is None:
             process.kill()
             process.wait(timeout=5)
+
+
+def test_standin_refuses_connections_while_it_starts_as_carbon_does(tmp_path, pack_2_6):
+    home = _extract(pack_2_6[0], str(tmp_path))
+    port = _free_port_above_base()
+    _set_offset(home, port - HTTP_BASE_PORT)
+    delay = 3
+    env = dict(os.environ, MULTIDC_APIM_STARTUP_SECONDS=str(delay))
+    started = time.monotonic()
+    process = subprocess.Popen([os.path.join(home, "bin", "wso2server.sh")], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, env=env)
+    refused = answered = None
+    try:
+        deadline = started + delay + STARTUP_SECONDS
+        while time.monotonic() < deadline:
+            try:
+                status = _get("http://127.0.0.1:%d/services/Version" % port)[0]
+            except OSError:
+                refused = time.monotonic() - started
+            else:
+                if status == 200:
+                    answered = time.monotonic() - started
+                    break
+            time.sleep(0.1)
+    finally:
+        process.terminate()
+        process.wait(timeout=5)
+    assert refused is not None and refused >= delay - 1, refused
+    assert answered is not None and answered >= delay, answered

@@ -700,13 +700,58 @@ def test_bad_consistency_settings_are_all_reported(budget, databases, patterns):
     assert len(violations) == len(patterns)
 
 
+def test_rolling_restart_defaults_and_overrides():
+    inv = Inventory(dcs=('dc1', 'dc2', 'dc3'), master='dc2')
+    topo = inv.build()
+    assert topo['rolling'] == {'enabled': True, 'batch_size': 1, 'dc_order': ['dc1', 'dc3', 'dc2'], 'dc_pause': 0,
+                               'drain_seconds': 2, 'health_timeout': 300, 'health_path': '/services/Version',
+                               'startup_seconds': 20}
+    assert topo['hosts']['dc1-mgr1']['ports_offset'] == 0 and topo['hosts']['dc1-db1']['ports_offset'] is None
+    inv.set_all('apim_rolling_dc_order', ['dc3', 'dc2', 'dc1'])
+    inv.set_all('apim_rolling_batch_size', 2)
+    inv.set_all('apim_node_startup_seconds', 3)
+    inv.set_all('apim_rolling_health_timeout', 60)
+    inv.hostvars['dc1-wkr1']['apim_ports_offset'] = 2
+    topo = inv.build()
+    assert topo['rolling']['dc_order'] == ['dc3', 'dc2', 'dc1'] and topo['rolling']['batch_size'] == 2
+    assert topo['hosts']['dc1-wkr1']['ports_offset'] == 2
+
+
+@pytest.mark.parametrize('settings, patterns', [
+    ({'apim_rolling_batch_size': 0}, ['apim_rolling_batch_size must be an integer of at least 1, got 0']),
+    ({'apim_rolling_batch_size': -2}, ['apim_rolling_batch_size must be an integer of at least 1, got -2']),
+    ({'apim_rolling_dc_order': ['dc1', 'dc9']}, ['apim_rolling_dc_order lists dc9, which is not a data center',
+                                                 'apim_rolling_dc_order does not list dc2']),
+    ({'apim_node_startup_seconds': 30, 'apim_rolling_health_timeout': 20},
+     ['apim_rolling_health_timeout (20 s) must be longer than apim_node_startup_seconds (30 s)']),
+    ({'apim_rolling_restart': 'yes', 'apim_rolling_dc_pause': -1},
+     ["apim_rolling_restart must be true or false, got 'yes'",
+      'apim_rolling_dc_pause must be a number of seconds of at least 0, got -1']),
+    ({'apim_health_path': 'health'}, ["apim_health_path must be a URL path starting with /, got 'health'"]),
+], ids=['zero-batch', 'negative-batch', 'unknown-dc', 'timeout-under-startup', 'bad-flag-and-pause', 'bad-path'])
+def test_bad_rolling_settings_fail_the_preflight(settings, patterns):
+    inv = Inventory()
+    for name, value in settings.items():
+        inv.set_all(name, value)
+    violations = violations_of(inv)
+    for pattern in patterns:
+        assert [v for v in violations if pattern in v], violations
+    assert len(violations) == len(patterns), violations
+
+
+def test_a_bad_ports_offset_names_the_host():
+    inv = Inventory()
+    inv.hostvars['dc2-wkr1']['apim_ports_offset'] = -1
+    assert [v for v in violations_of(inv) if v.startswith('host dc2-wkr1: apim_ports_offset must be an integer')]
+
+
 def test_no_builder_step_is_shadowed_by_what_it_computes():
     """A step that stores its result under its own name can run only once."""
     inv = Inventory()
     builder = _Builder(inv.groups, inv.hostvars, inv.dcs, {}, set(name for name, dummy in FUNCTION_GROUPS))
     steps = [name for name, value in vars(_Builder).items() if callable(value) and not name.startswith('_')]
     for step in ('membership', 'master_dc', 'dc_order', 'functions_per_dc', 'addresses', 'committer', 'publishers',
-                 'database_names', 'consistency_check'):
+                 'database_names', 'consistency_check', 'rolling_restart'):
         getattr(builder, step)()
     assert [name for name in steps if name in vars(builder)] == []
 
