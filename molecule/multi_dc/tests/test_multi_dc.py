@@ -232,31 +232,9 @@ def test_moving_the_committer_restarts_exactly_the_changed_nodes_and_only_its_ar
 
 CLIENT_REQUESTS = 20000
 CLIENT_SECONDS = 540
-CLIENT = r"""
-import json, os, sys, time, urllib.request
-stop, limit, seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-started = time.monotonic()
-requests = failures = 0
-last_ok = started
-longest_gap = 0.0
-errors = {}
-while requests < limit and time.monotonic() - started < seconds and not os.path.exists(stop):
-    requests += 1
-    try:
-        with urllib.request.urlopen("http://127.0.0.1:8280/", timeout=5) as response:
-            ok = response.status == 200
-    except Exception as error:
-        ok = False
-        errors[type(error).__name__ + ": " + str(error)[:80]] = errors.get(type(error).__name__ + ": " + str(error)[:80], 0) + 1
-    now = time.monotonic()
-    if ok:
-        longest_gap = max(longest_gap, now - last_ok)
-        last_ok = now
-    else:
-        failures += 1
-    time.sleep(0.05)
-print(json.dumps({"requests": requests, "failures": failures, "longest_gap": round(longest_gap, 2), "errors": errors}))
-"""
+# The client runs inside the load balancer container (python3 -c <this file>).
+with open(os.path.join(REPO, "tests", "tools", "gateway_client.py")) as _handle:
+    CLIENT = _handle.read()
 
 
 @contextlib.contextmanager
