@@ -1,0 +1,52 @@
+"""Marking nginx upstream servers down and up (plugins/module_utils/nginx_upstreams.py)."""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.multidc.apim.plugins.module_utils.nginx_upstreams import (
+    mark_servers,
+    parse_record,
+    render_record,
+)
+
+UPSTREAMS = """upstream apim_gateway {
+    hash $multidc_lb_affinity_key consistent;
+    server dc2-wkr1:9763 max_fails=1 fail_timeout=10s;
+    server dc2-wkr10:9763 max_fails=1 fail_timeout=10s;
+    server dc2-wkr2:9763 max_fails=1 fail_timeout=10s down;
+    keepalive 16;
+}
+upstream apim_gateway_http {
+    server dc2-wkr1:8280;  # comment kept
+}
+"""
+
+
+@pytest.mark.parametrize('addresses, down, changed_lines, found', [
+    (['dc2-wkr1'], True, ['    server dc2-wkr1:9763 max_fails=1 fail_timeout=10s down;',
+                          '    server dc2-wkr1:8280 down;  # comment kept'], ['dc2-wkr1']),
+    (['dc2-wkr2'], False, ['    server dc2-wkr2:9763 max_fails=1 fail_timeout=10s;'], ['dc2-wkr2']),
+    (['dc2-wkr2'], True, [], ['dc2-wkr2']),
+    (['nobody'], True, [], []),
+], ids=['drain', 'put-back', 'already-down', 'unknown-address'])
+def test_mark_servers(addresses, down, changed_lines, found):
+    text, seen = mark_servers(UPSTREAMS, addresses, down)
+    assert seen == found
+    changed = [line for line in text.splitlines() if line not in UPSTREAMS.splitlines()]
+    assert changed == changed_lines
+    assert len(text.splitlines()) == len(UPSTREAMS.splitlines())
+    # The prefix dc2-wkr1 never touches dc2-wkr10.
+    assert '    server dc2-wkr10:9763 max_fails=1 fail_timeout=10s;' in text
+
+
+def test_mark_servers_round_trip_is_byte_identical():
+    drained, dummy = mark_servers(UPSTREAMS, ['dc2-wkr1'], True)
+    back, dummy = mark_servers(drained, ['dc2-wkr1'], False)
+    assert back == UPSTREAMS
+
+
+def test_record():
+    assert parse_record('b\n\na\n a \n') == ['a', 'b']
+    assert parse_record(None) == []
+    assert render_record(['b', 'a', 'b']) == 'a\nb\n'
