@@ -7,6 +7,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import os
 import re
 
 _SERVER = re.compile(r'^(?P<head>\s*server\s+(?P<address>[^\s:;]+):\d+\b[^;]*?)(?P<down>\s+down)?\s*;(?P<tail>.*)$')
@@ -38,3 +39,22 @@ def parse_record(text):
 
 def render_record(addresses):
     return ''.join('%s\n' % address for address in sorted(set(addresses)))
+
+
+def nginx_worker_pids(proc='/proc'):
+    """PIDs of the running nginx worker processes (their title starts with ``nginx: worker process``).
+
+    After a graceful reload the workers from before it keep their PIDs until their requests in flight are done.
+    """
+    pids = set()
+    for entry in os.listdir(proc):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(os.path.join(proc, entry, 'cmdline'), 'rb') as handle:
+                title = handle.read()
+        except (IOError, OSError):
+            continue
+        if title.startswith(b'nginx: worker process'):
+            pids.add(int(entry))
+    return pids

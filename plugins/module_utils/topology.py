@@ -59,7 +59,7 @@ GLOBAL_VARIABLES = {
     'apim_rolling_batch_size': 1,
     'apim_rolling_dc_order': None,
     'apim_rolling_dc_pause': 0,
-    'apim_rolling_drain_seconds': 2,
+    'apim_rolling_drain_seconds': 30,
     'apim_rolling_health_timeout': 300,
     'apim_health_path': '/services/Version',
     # How long an APIM node takes to start; Carbon takes tens of seconds. The

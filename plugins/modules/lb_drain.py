@@ -21,6 +21,8 @@ description:
   - After a change it tests the whole configuration with C(nginx -t) and reloads nginx gracefully, so requests in
     flight finish on the drained node. If nginx rejects the configuration, the upstreams file is put back byte for
     byte and the module fails.
+  - With O(wait), after draining it waits until the nginx workers from before the reload have exited, that is until
+    every request in flight is done, for at most O(wait) seconds.
   - Does nothing where the upstreams file does not exist yet (a load balancer not deployed).
   - Used by the rolling restarts of the internal role C(multidc.apim.common) (docs/rolling.md).
 author:
@@ -49,6 +51,13 @@ options:
     description: Test the configuration and reload nginx gracefully after a change.
     type: bool
     default: true
+  wait:
+    description:
+      - With O(state=drained), the longest time in seconds to wait after the reload for the requests in flight to
+        finish (the nginx workers from before the reload to exit). V(0) does not wait.
+      - Requests that outlast it are cut when the node restarts; RV(in_flight_done) says whether they finished.
+    type: float
+    default: 0
 attributes:
   check_mode:
     description: Reports what would change and writes, tests and reloads nothing.
@@ -93,15 +102,27 @@ found:
   type: list
   elements: str
   sample: [mdc-dc2-wkr1]
+in_flight_done:
+  description: Whether the requests in flight had finished when the module returned (the old nginx workers exited).
+  returned: always
+  type: bool
+  sample: true
+in_flight_seconds:
+  description: How long the module waited for the requests in flight.
+  returned: always
+  type: float
+  sample: 0.2
 '''
 
 import os
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
 
 from ansible_collections.multidc.apim.plugins.module_utils.nginx_upstreams import (
     mark_servers,
+    nginx_worker_pids,
     parse_record,
     render_record,
 )
@@ -125,6 +146,15 @@ def _write(module, path, text, mode):
     module.atomic_move(temporary, path)
 
 
+def _wait_for_requests_in_flight(old_workers, limit):
+    started = time.monotonic()
+    while old_workers & nginx_worker_pids():
+        if time.monotonic() - started >= limit:
+            return dict(in_flight_done=False, in_flight_seconds=round(time.monotonic() - started, 2))
+        time.sleep(0.1)
+    return dict(in_flight_done=True, in_flight_seconds=round(time.monotonic() - started, 2))
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -133,22 +163,23 @@ def main():
             upstreams=dict(type='path', default='/etc/nginx/multidc-apim/upstreams.conf'),
             record=dict(type='path', default='/var/lib/multidc-apim/nginx_lb/drained'),
             reload=dict(type='bool', default=True),
+            wait=dict(type='float', default=0),
         ),
         supports_check_mode=True,
     )
     params = module.params
     before = parse_record(_read(params['record']))
     if params['state'] == 'query':
-        module.exit_json(changed=False, drained=before, found=[])
+        module.exit_json(changed=False, drained=before, found=[], in_flight_done=True, in_flight_seconds=0.0)
     upstreams = _read(params['upstreams'])
     if upstreams is None:
-        module.exit_json(changed=False, drained=before, found=[],
+        module.exit_json(changed=False, drained=before, found=[], in_flight_done=True, in_flight_seconds=0.0,
                          msg='no %s: this load balancer is not deployed yet' % params['upstreams'])
     down = params['state'] == 'drained'
     after = sorted(set(before) | set(params['addresses'])) if down else sorted(set(before) - set(params['addresses']))
     text, found = mark_servers(upstreams, params['addresses'], down)
     changed = text != upstreams or after != before
-    result = dict(changed=changed, drained=after, found=found)
+    result = dict(changed=changed, drained=after, found=found, in_flight_done=True, in_flight_seconds=0.0)
     if module._diff:
         result['diff'] = dict(before=upstreams, after=text, before_header=params['upstreams'],
                               after_header=params['upstreams'])
@@ -166,9 +197,12 @@ def main():
                 _write(module, params['record'], render_record(before), 0o644)
                 module.fail_json(msg='nginx -t rejected the configuration with %s %s; the upstreams file was put back: '
                                      '%s' % (params['state'], ', '.join(params['addresses']), to_native(err or out)))
+            serving_before = nginx_worker_pids()
             rc, out, err = module.run_command(['systemctl', 'reload', 'nginx'])
             if rc != 0:
                 module.fail_json(msg='reloading nginx failed: %s' % to_native(err or out), **result)
+            if down and params['wait'] > 0:
+                result.update(_wait_for_requests_in_flight(serving_before, params['wait']))
     module.exit_json(**result)
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from ansible_collections.multidc.apim.plugins.module_utils.nginx_upstreams import (
     mark_servers,
+    nginx_worker_pids,
     parse_record,
     render_record,
 )
@@ -50,3 +51,18 @@ def test_record():
     assert parse_record('b\n\na\n a \n') == ['a', 'b']
     assert parse_record(None) == []
     assert render_record(['b', 'a', 'b']) == 'a\nb\n'
+
+
+def test_nginx_worker_pids_are_the_processes_titled_worker(tmp_path):
+    titles = {
+        '10': b'nginx: master process /usr/sbin/nginx -g daemon on;\x00',
+        '11': b'nginx: worker process\x00',
+        '12': b'nginx: worker process is shutting down\x00',
+        '13': b'python3\x00-c\x00nginx: worker process\x00',
+        'self': b'nginx: worker process\x00',
+    }
+    for pid, title in titles.items():
+        (tmp_path / pid).mkdir()
+        (tmp_path / pid / 'cmdline').write_bytes(title)
+    (tmp_path / '14').mkdir()  # a process that exited while the list was read: no cmdline
+    assert nginx_worker_pids(str(tmp_path)) == {11, 12}

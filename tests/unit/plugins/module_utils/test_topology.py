@@ -704,7 +704,7 @@ def test_rolling_restart_defaults_and_overrides():
     inv = Inventory(dcs=('dc1', 'dc2', 'dc3'), master='dc2')
     topo = inv.build()
     assert topo['rolling'] == {'enabled': True, 'batch_size': 1, 'dc_order': ['dc1', 'dc3', 'dc2'], 'dc_pause': 0,
-                               'drain_seconds': 2, 'health_timeout': 300, 'health_path': '/services/Version',
+                               'drain_seconds': 30, 'health_timeout': 300, 'health_path': '/services/Version',
                                'startup_seconds': 20}
     assert topo['hosts']['dc1-mgr1']['ports_offset'] == 0 and topo['hosts']['dc1-db1']['ports_offset'] is None
     inv.set_all('apim_rolling_dc_order', ['dc3', 'dc2', 'dc1'])
