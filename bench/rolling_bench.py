@@ -5,8 +5,14 @@ Not part of the test suite; it asserts nothing, it prints numbers and ratios.
 
 One run, on the lab (`make lab` first; the lab is left as it was found,
 apart from the restarts):
-1. a warm site.yml that changes nothing: the cost of the run without a
-   restart;
+
+    python bench/rolling_bench.py [STARTUP_SECONDS]
+
+STARTUP_SECONDS sets apim_node_startup_seconds for the whole run (the lab's
+own 5 s when omitted; 20, the default, is close to a real Carbon node):
+1. site.yml with it (which restarts the nodes when it differs from the
+   lab's), then a warm site.yml that changes nothing: the cost of the run
+   without a restart;
 2. one node's restart and health wait, timed on its own: `systemctl restart`
    and the roll's own health probe (roles/common/vars/main.yml) until the
    node answers the health path, on each APIM node one after another;
@@ -42,10 +48,13 @@ with open(os.path.join(REPO, "roles", "common", "vars", "main.yml")) as handle:
     HEALTH_PROBE = yaml.safe_load(handle)["__common_health_probe"]
 
 
+STARTUP = sys.argv[1:] and ["-e", json.dumps({"apim_node_startup_seconds": int(sys.argv[1])})] or []
+
+
 def site_yml(*extra):
     started = time.monotonic()
     process = subprocess.run([os.path.join(REPO, ".venv", "bin", "ansible-playbook"), "-i", "inventories/lab",
-                              "site.yml"] + list(extra), cwd=REPO, capture_output=True, text=True, timeout=1800,
+                              "site.yml"] + STARTUP + list(extra), cwd=REPO, capture_output=True, text=True, timeout=1800,
                              check=False)
     if process.returncode:
         sys.exit("site.yml failed:\n" + (process.stdout + process.stderr)[-3000:])
@@ -75,14 +84,19 @@ def measured(*extra):
 
 def main():
     subprocess.run(["docker", "inspect", "apim-dc1-lb"], check=True, capture_output=True)
+    site_yml()
     warm_wall = site_yml()
     one = sorted(one_node_restart(name) for name in NODES)
     one_median = one[len(one) // 2]
     rolling_wall, rolling = measured("-e", "worker_manager_jvm_heap_max=1100m")
     at_once_wall, at_once = measured("-e", "worker_manager_jvm_heap_max=1200m", "-e", '{"apim_rolling_restart": false}')
     site_yml()
+    if STARTUP:
+        STARTUP[:] = []
+        site_yml()
     roll, at_once_restart = rolling_wall - warm_wall, at_once_wall - warm_wall
     bound = len(NODES) * one_median * 1.1
+    print("apim_node_startup_seconds: %s" % (sys.argv[1] if sys.argv[1:] else "the lab's"))
     print("%-12s %-4s %9s %9s %12s" % ("mode", "dc", "requests", "failed", "longest gap"))
     for mode, results in (("rolling", rolling), ("all at once", at_once)):
         for dc in DCS:

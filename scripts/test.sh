@@ -3,7 +3,7 @@
 # unit tests, ansible-lint (production profile), ansible-test sanity, (with
 # CI=true) a fresh base image and no leftover containers, the README's main
 # job end to end (`make lab` twice, then `make lab-down`), then every
-# Molecule scenario. Prints each stage's wall time.
+# Molecule scenario, one stage each. Prints each stage's wall time.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO"
@@ -17,10 +17,10 @@ stage() {
     local started=$SECONDS
     printf '\n===== %s: %s\n' "$name" "$*"
     if "$@"; then
-        SUMMARY+=("$(printf '%-10s ok     %4ds' "$name" $((SECONDS - started)))")
+        SUMMARY+=("$(printf '%-15s ok     %4ds' "$name" $((SECONDS - started)))")
     else
         local rc=$?
-        SUMMARY+=("$(printf '%-10s FAILED %4ds (exit %d)' "$name" $((SECONDS - started)) "$rc")")
+        SUMMARY+=("$(printf '%-15s FAILED %4ds (exit %d)' "$name" $((SECONDS - started)) "$rc")")
         printf '\n%s\n' "${SUMMARY[@]}"
         exit "$rc"
     fi
@@ -35,7 +35,11 @@ if [ "${CI:-}" = "true" ]; then
     stage fresh bash scripts/fresh_state.sh
 fi
 stage main-job pytest tests/e2e -v -p no:cacheprovider
-stage molecule molecule test --all
+# One stage per scenario, so the summary shows what each one costs.
+for scenario in molecule/*/molecule.yml; do
+    scenario=$(basename "$(dirname "$scenario")")
+    stage "$scenario" molecule test -s "$scenario"
+done
 
 printf '\n===== summary (total %ds)\n' "$SECONDS"
 printf '%s\n' "${SUMMARY[@]}"
