@@ -67,6 +67,8 @@ GLOBAL_VARIABLES = {
     'apim_node_startup_seconds': 20,
 }
 DATABASE_ROLES = ('apim', 'registry')
+# Why hosts must agree on the apim_rolling_* settings.
+ROLLING = 'one restart policy applies to every DC'
 
 # Per-host settings (host_vars or DC group_vars).
 HOST_VARIABLES = (
@@ -545,14 +547,7 @@ class _Builder:
     def consistency_check(self):
         """Verify's data comparison: a positive time budget, over databases the topology knows."""
         known = [self.databases_named[role]['name'] for role in DATABASE_ROLES]
-        budget, seen = self.setting('apim_consistency_budget', self.all_hosts)
-        if seen:
-            self.disagreement('apim_consistency_budget', seen, 'verify runs one comparison')
-            budget = GLOBAL_VARIABLES['apim_consistency_budget']
-        elif isinstance(budget, bool) or not isinstance(budget, (int, float)) or not budget > 0:
-            self.fail('group all: apim_consistency_budget must be a number of seconds greater than 0, got %r; fix: '
-                      'set it to e.g. 60' % (budget,))
-            budget = GLOBAL_VARIABLES['apim_consistency_budget']
+        budget = self._number('apim_consistency_budget', 0, 'verify runs one comparison', exclusive=True)
         names, seen = self.setting('apim_consistency_databases', self.all_hosts)
         if seen:
             self.disagreement('apim_consistency_databases', seen, 'verify runs one comparison')
@@ -571,10 +566,11 @@ class _Builder:
                 names = [n for n in names if n in known] or known
         self.consistency = {'budget': budget, 'databases': list(names)}
 
-    def _number(self, name, minimum, exclusive=False, integer=False):
+    def _number(self, name, minimum, reason, exclusive=False, integer=False):
+        """The inventory-wide number ``name``, at least (or, ``exclusive``, above) ``minimum``; its default if not."""
         value, seen = self.setting(name, self.all_hosts)
         if seen:
-            self.disagreement(name, seen, 'one restart policy applies to every DC')
+            self.disagreement(name, seen, reason)
             return GLOBAL_VARIABLES[name]
         kinds = (int,) if integer else (int, float)
         bad = isinstance(value, bool) or not isinstance(value, kinds) or (
@@ -590,24 +586,24 @@ class _Builder:
         """How restarts of APIM nodes roll: order of the DCs, batch size, pauses and health waits."""
         enabled, seen = self.setting('apim_rolling_restart', self.all_hosts)
         if seen:
-            self.disagreement('apim_rolling_restart', seen, 'one restart policy applies to every DC')
+            self.disagreement('apim_rolling_restart', seen, ROLLING)
             enabled = True
         elif not isinstance(enabled, bool):
             self.fail('group all: apim_rolling_restart must be true or false, got %r; fix: correct it in '
                       'group_vars/all' % (enabled,))
             enabled = True
-        batch_size = self._number('apim_rolling_batch_size', 1, integer=True)
-        pause = self._number('apim_rolling_dc_pause', 0)
-        drain = self._number('apim_rolling_drain_seconds', 0)
-        startup = self._number('apim_node_startup_seconds', 0)
-        timeout = self._number('apim_rolling_health_timeout', 0, exclusive=True)
+        batch_size = self._number('apim_rolling_batch_size', 1, ROLLING, integer=True)
+        pause = self._number('apim_rolling_dc_pause', 0, ROLLING)
+        drain = self._number('apim_rolling_drain_seconds', 0, ROLLING)
+        startup = self._number('apim_node_startup_seconds', 0, ROLLING)
+        timeout = self._number('apim_rolling_health_timeout', 0, ROLLING, exclusive=True)
         if timeout <= startup:
             self.fail('group all: apim_rolling_health_timeout (%s s) must be longer than apim_node_startup_seconds '
                       '(%s s), or no node could pass its health wait; fix: raise apim_rolling_health_timeout'
                       % (timeout, startup))
         path, seen = self.setting('apim_health_path', self.all_hosts)
         if seen:
-            self.disagreement('apim_health_path', seen, 'one restart policy applies to every DC')
+            self.disagreement('apim_health_path', seen, ROLLING)
             path = GLOBAL_VARIABLES['apim_health_path']
         elif not isinstance(path, str) or not path.startswith('/'):
             self.fail('group all: apim_health_path must be a URL path starting with /, got %r; fix: correct it or '
@@ -616,7 +612,7 @@ class _Builder:
         default_order = [dc for dc in self.order if dc != self.master] + [dc for dc in self.order if dc == self.master]
         order, seen = self.setting('apim_rolling_dc_order', self.all_hosts)
         if seen:
-            self.disagreement('apim_rolling_dc_order', seen, 'one restart policy applies to every DC')
+            self.disagreement('apim_rolling_dc_order', seen, ROLLING)
             order = None
         if order is None:
             order = default_order
