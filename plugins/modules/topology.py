@@ -19,8 +19,11 @@ description:
   - Reads the inventory groups (C(datacenters) and its child groups, one per DC; C(apim_managers), C(apim_workers),
     C(svn_servers), C(db_servers), C(load_balancers)) and, for every deployed host, only the topology variables
     (C(apim_master_dc), C(apim_dc_order), C(apim_depsync_committer), C(apim_svn_repository), C(apim_db_port),
-    C(apim_hazelcast_domain_prefix), C(apim_service_name), C(apim_databases), C(apim_consistency_budget),
-    C(apim_consistency_databases), C(apim_carbon_home), C(apim_address), C(apim_publisher_enabled), C(apim_hazelcast_members),
+    C(apim_hazelcast_domain_prefix), C(apim_hazelcast_well_known_workers), C(apim_service_name), C(apim_databases),
+    C(apim_consistency_budget), C(apim_consistency_databases), the rolling restart settings C(apim_rolling_restart),
+    C(apim_rolling_batch_size), C(apim_rolling_dc_order), C(apim_rolling_dc_pause), C(apim_rolling_drain_seconds),
+    C(apim_rolling_health_timeout), C(apim_health_path) and C(apim_node_startup_seconds), C(apim_carbon_home),
+    C(apim_ports_offset), C(apim_address), C(apim_publisher_enabled), C(apim_hazelcast_members),
     C(apim_hazelcast_port), C(apim_svn_mode), C(db_replication_server_id)).
   - Computes the per-DC host lists by function, the master DC, the single depsync committer, each DC's SVN URL (the
     master's marked), each DC's DB endpoint, server ids, GTID domain id and auto-increment offset/increment, the
@@ -208,6 +211,14 @@ ansible_facts:
           type: dict
           returned: success
           sample: {budget: 60, databases: [WSO2REG_DB, WSO2AM_DB], servers: [{name: dc1, host: apim-dc1-db, port: 3306}]}
+        rolling:
+          description:
+            - How restarts of APIM nodes roll (docs/rolling.md), from the C(apim_rolling_*) settings, C(apim_health_path)
+              and C(apim_node_startup_seconds); C(dc_order) is the order of the DCs, by default the master DC last.
+          type: dict
+          returned: success
+          sample: {enabled: true, batch_size: 1, dc_order: [dc2, dc1], dc_pause: 0, drain_seconds: 30, health_timeout: 300,
+                   health_path: /services/Version, startup_seconds: 20}
         datacenters:
           description:
             - One entry per DC, keyed by DC name, with C(index), C(master), C(hosts), C(managers), C(workers),
@@ -222,11 +233,13 @@ ansible_facts:
         hosts:
           description:
             - One entry per deployed host, keyed by inventory name, with C(dc), C(dc_index), C(master_dc),
-              C(functions), C(address), C(carbon_home), C(depsync_committer), C(depsync_mode), C(publisher_enabled),
+              C(functions), C(address), C(carbon_home), C(ports_offset), C(depsync_committer), C(depsync_mode),
+              C(publisher_enabled),
               C(svn_url), C(svn_master_url), C(db_endpoint), C(db_server_id), C(hazelcast_domain),
               C(hazelcast_sub_domain), C(hazelcast_port) and C(hazelcast_members).
             - C(hazelcast_members) is the host's own well-known members when C(apim_hazelcast_members) overrides
-              them, else null; the default is its DC's C(hazelcast.members).
+              them, else null; the default is its DC's C(hazelcast.members), the DC's managers and its first
+              C(apim_hazelcast_well_known_workers) workers.
           type: dict
           returned: success
 """
