@@ -41,6 +41,10 @@ GLOBAL_VARIABLES = {
     'apim_svn_repository': 'apim',
     'apim_db_port': 3306,
     'apim_hazelcast_domain_prefix': 'wso2.am',
+    # A DC's well-known Hazelcast members: its managers and this many of its
+    # workers (the first by name, numbers in names compared as numbers); the
+    # other workers join the cluster through them.
+    'apim_hazelcast_well_known_workers': 2,
     # The systemd unit that runs API Manager on every APIM node: worker_manager
     # writes it, and the one restart path (multidc.apim.common) restarts it.
     'apim_service_name': 'wso2am',
@@ -114,6 +118,11 @@ def _names(items):
     if len(items) <= _NAMES_SHOWN:
         return ', '.join(str(i) for i in items)
     return '%s and %d more' % (', '.join(str(i) for i in items[:_NAMES_SHOWN]), len(items) - _NAMES_SHOWN)
+
+
+def _natural(name):
+    """Sort key that compares the numbers in a host name as numbers: wkr2 before wkr10."""
+    return [(0, int(part), '') if part.isdigit() else (1, 0, part) for part in re.split(r'(\d+)', name) if part]
 
 
 def _is_int(value):
@@ -411,7 +420,12 @@ class _Builder:
                           % (self.master, _names(managers)))
 
     def hazelcast(self, prefix):
-        """Invariant 6: a node's well-known members are all APIM nodes of its own DC."""
+        """Invariant 6: a node's well-known members are APIM nodes of its own DC.
+
+        By default the DC's managers and its first ``apim_hazelcast_well_known_workers`` workers by name (wkr2
+        before wkr10), so a member list
+        stays short however many workers a DC has; a host's ``apim_hazelcast_members`` overrides it.
+        """
         self.hz_port = {}
         for host in self.all_hosts:
             port = self.hv(host, 'apim_hazelcast_port')
@@ -426,9 +440,12 @@ class _Builder:
         def member(host):
             return {'host': host, 'address': self.address[host], 'port': self.hz_port[host]}
 
+        well_known_workers = self._number('apim_hazelcast_well_known_workers', 0,
+                                          'every DC chooses its well-known members the same way', integer=True)
         self.hz_dc = {}
         for dc in self.order:
-            nodes = sorted(self.dc_function_hosts[dc]['manager'] + self.dc_function_hosts[dc]['worker'])
+            first_workers = sorted(self.dc_function_hosts[dc]['worker'], key=_natural)[:well_known_workers]
+            nodes = sorted(self.dc_function_hosts[dc]['manager'] + first_workers)
             self.hz_dc[dc] = {
                 'domain': '%s.%s.domain' % (prefix, dc),
                 'members': [member(h) for h in nodes],
@@ -447,7 +464,8 @@ class _Builder:
             if not isinstance(override, (list, tuple)) or not all(isinstance(m, str) for m in override) \
                     or not override:
                 self.fail('host %s: apim_hazelcast_members must be a non-empty list of inventory host names, got %r; '
-                          'fix: list managers/workers of %s, or remove it to use all of them' % (host, override, dc))
+                          'fix: list managers/workers of %s, or remove it to use the DC\'s well-known members'
+                          % (host, override, dc))
                 continue
             good = True
             for name in override:

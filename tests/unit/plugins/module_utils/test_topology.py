@@ -850,3 +850,39 @@ def test_the_fact_grows_linearly_with_the_hosts(dc_count):
     small, double, quadruple = size(20), size(40), size(80)
     assert double / small < 2.1
     assert quadruple / double < 2.1
+
+
+def _member_names(topo, dc):
+    return [m['host'] for m in topo['datacenters'][dc]['hazelcast']['members']]
+
+
+def test_well_known_members_are_the_managers_and_the_first_workers_of_the_dc():
+    inv = Inventory(managers=2, workers=12)
+    topo = inv.build()
+    assert _member_names(topo, 'dc1') == ['dc1-mgr1', 'dc1-mgr2', 'dc1-wkr1', 'dc1-wkr2']
+    assert _member_names(topo, 'dc2') == ['dc2-mgr1', 'dc2-mgr2', 'dc2-wkr1', 'dc2-wkr2']
+    # Numbers in names compare as numbers: dc1-wkr3 comes before dc1-wkr10.
+    inv.set_all('apim_hazelcast_well_known_workers', 3)
+    assert _member_names(inv.build(), 'dc1') == ['dc1-mgr1', 'dc1-mgr2', 'dc1-wkr1', 'dc1-wkr2', 'dc1-wkr3']
+    inv.set_all('apim_hazelcast_well_known_workers', 0)
+    assert _member_names(inv.build(), 'dc1') == ['dc1-mgr1', 'dc1-mgr2']
+    inv.set_all('apim_hazelcast_well_known_workers', 50)
+    assert len(_member_names(inv.build(), 'dc1')) == 14
+
+
+def test_a_host_override_of_the_members_wins_over_the_default():
+    inv = Inventory(managers=1, workers=5)
+    inv.hostvars['dc1-wkr4']['apim_hazelcast_members'] = ['dc1-wkr4', 'dc1-wkr5']
+    topo = inv.build()
+    assert topo['hosts']['dc1-wkr4']['hazelcast_members'] == [
+        {'host': 'dc1-wkr4', 'address': 'dc1-wkr4', 'port': 4000}, {'host': 'dc1-wkr5', 'address': 'dc1-wkr5', 'port': 4000}]
+    assert topo['hosts']['dc1-wkr3']['hazelcast_members'] is None
+    assert _member_names(topo, 'dc1') == ['dc1-mgr1', 'dc1-wkr1', 'dc1-wkr2']
+
+
+@pytest.mark.parametrize('value', [-1, 'two', 1.5, True])
+def test_a_bad_number_of_well_known_workers_fails_the_preflight(value):
+    inv = Inventory()
+    inv.set_all('apim_hazelcast_well_known_workers', value)
+    assert [v for v in violations_of(inv)
+            if v.startswith('group all: apim_hazelcast_well_known_workers must be an integer of at least 0, got')]
