@@ -14,7 +14,8 @@ For each topology size (2 and 3 DCs by default) it:
 Not part of the test suite; it asserts nothing. Target: zero errors, lag p95 < 1 s.
 
     .venv/bin/python bench/db_replication_bench.py [--dcs 2,3] [--writers 4] [--transactions 300]
-        [--rate 200 (tx/s per DC; 0 = full speed)] [--parallel-threads 0] [--max-seconds 60] [--keep]
+        [--rate 200 (tx/s per DC; 0 = full speed)] [--parallel-threads N (default: the role's, 4; 0 = serial)]
+        [--max-seconds 60] [--keep]
 """
 
 import argparse
@@ -187,20 +188,23 @@ def consistency(count, run):
     return counts, sums, repl_errors
 
 
+def threads_label(args):
+    return "the role's default" if args.parallel_threads is None else str(args.parallel_threads)
+
+
 def bench(count, args):
     print("== %d DCs: creating %s containers" % (count, PREFIX + "*"), flush=True)
     create(count)
     try:
         with tempfile.TemporaryDirectory(prefix="dbrb-") as workdir:
             extra_vars = {}
-            if args.parallel_threads:
-                extra_vars["db_replication_extra_settings"] = {
-                    "slave_parallel_threads": args.parallel_threads, "slave_parallel_mode": "optimistic"}
+            if args.parallel_threads is not None:
+                extra_vars["db_replication_parallel_threads"] = args.parallel_threads
             deploy_s = deploy(count, workdir, extra_vars)
         print("   deployed in %.1f s; load: %d writers x %d transactions per DC at %s, at most %.0f s; parallel "
-              "replication threads %d" % (deploy_s, args.writers, args.transactions,
+              "replication threads %s" % (deploy_s, args.writers, args.transactions,
                                           "%.0f tx/s" % args.rate if args.rate > 0 else "full speed",
-                                          args.max_seconds, args.parallel_threads), flush=True)
+                                          args.max_seconds, threads_label(args)), flush=True)
         run, reports = run_load(count, args)
         # Wait (bounded) for the consistency check until counts and checksums agree.
         deadline = time.monotonic() + 60
@@ -225,7 +229,7 @@ def bench(count, args):
     result = {
         "dcs": count,
         "load": (("%.0f tx/s per DC" % args.rate if args.rate > 0 else "full speed")
-                 + (", %d parallel apply threads" % args.parallel_threads if args.parallel_threads else "")),
+                 + ", %s parallel apply threads" % threads_label(args)),
         "transactions": transactions,
         "load_s": load_stopped - load_started,
         "tps": transactions / max(load_stopped - load_started, 1e-9),
@@ -254,8 +258,8 @@ def main():
     parser.add_argument("--rate", type=float, default=200,
                         help="paced load: transactions per second per DC (0: as fast as the DC can write)")
     parser.add_argument("--max-seconds", type=float, default=60, help="load deadline per DC")
-    parser.add_argument("--parallel-threads", type=int, default=0,
-                        help="enable MariaDB parallel replication with this many threads (default off)")
+    parser.add_argument("--parallel-threads", type=int, default=None,
+                        help="db_replication_parallel_threads (default: the role's default; 0 = serial apply)")
     parser.add_argument("--keep", action="store_true", help="keep the containers")
     args = parser.parse_args()
     results = [bench(int(n), args) for n in args.dcs.split(",")]

@@ -47,6 +47,12 @@ def test_connections_are_named_after_the_peer_dcs_and_run(host, dc):
         assert row["Last_SQL_Errno"] == "0", row["Last_SQL_Error"]
 
 
+def test_every_peer_connection_applies_in_parallel_in_commit_order(host):
+    assert sql(host, "SELECT @@slave_parallel_threads")[0] == ["4"]
+    for peer, row in replication_status(host).items():
+        assert row["Parallel_Mode"] == "optimistic", (peer, row)
+
+
 def test_replication_user_holds_replication_slave_only(host):
     grants = [r[0] for r in sql(host, "SHOW GRANTS FOR 'repl'@'%'", "mysql")]
     privileges = [g for g in grants if not g.startswith("GRANT USAGE")]
