@@ -339,8 +339,12 @@ def test_a_change_rolls_with_no_failed_request_and_a_node_that_does_not_come_bac
 
 
 def test_the_same_change_all_at_once_does_fail_requests():
-    """Shows that the client loop above can fail: with rolling off, every node of a DC is down together."""
+    """Shows that the client loop above can fail: with rolling off, every node of a DC is down together.
+
+    Run on dc2's APIM nodes only (the limit), which is enough to take dc2's gateway away.
+    """
     with clients() as results:
-        rc, output = apim_yml("-e", "worker_manager_jvm_heap_max=1200m", "-e", '{"apim_rolling_restart": false}')
+        rc, output = site_yml("--limit", "apim_managers:apim_workers:&dc2", "-e", "worker_manager_jvm_heap_max=1200m",
+                              "-e", '{"apim_rolling_restart": false}')
     assert rc == 0, output[-3000:]
-    assert sum(results[dc].get("failures", 0) for dc in DCS) > 0, results
+    assert results["dc2"].get("failures", 0) > 0, results
