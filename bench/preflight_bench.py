@@ -134,12 +134,12 @@ def main():
     args = parser.parse_args()
     sizes = [tuple(int(n) for n in size.split('x')) for size in args.sizes.split(',')]
     print('preflight bench: ansible-playbook, median of %d interleaved runs per playbook' % args.repeat)
-    print('%-7s %6s %8s %12s %16s %11s %10s' % ('size', 'hosts', 'bare s', 'preflight s', 'preflight-bare s',
-                                               'fact bytes', 'bytes/host'))
+    header = ('size', 'hosts', 'bare s', 'preflight s', 'preflight-bare s', 'fact bytes', 'bytes/host')
+    print('%-7s %6s %8s %12s %16s %11s %10s' % header)
     for dcs, hosts_per_dc in sizes:
         hosts, bare, preflight, fact_bytes = bench(dcs, hosts_per_dc, args.repeat)
-        print('%-7s %6d %8.2f %12.2f %16.2f %11d %10.0f' % ('%dx%d' % (dcs, hosts_per_dc), hosts, bare, preflight,
-                                                          preflight - bare, fact_bytes, fact_bytes / hosts))
+        row = ('%dx%d' % (dcs, hosts_per_dc), hosts, bare, preflight, preflight - bare, fact_bytes, fact_bytes / hosts)
+        print('%-7s %6d %8.2f %12.2f %16.2f %11d %10.0f' % row)
         sys.stdout.flush()
     print('target: 20x100 preflight under %g s over the bare play; bytes per host about constant across sizes'
           % TARGET_SECONDS)
