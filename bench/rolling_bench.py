@@ -45,7 +45,8 @@ HEALTH_URL = "http://127.0.0.1:9763/services/Version"  # the lab's nodes have no
 with open(os.path.join(REPO, "tests", "tools", "gateway_client.py")) as handle:
     CLIENT = handle.read()
 with open(os.path.join(REPO, "roles", "common", "vars", "main.yml")) as handle:
-    HEALTH_PROBE = yaml.safe_load(handle)["__common_health_probe"]
+    COMMON_VARS = yaml.safe_load(handle)
+HEALTH_PROBE, PENDING_FILE = COMMON_VARS["__common_health_probe"], COMMON_VARS["__common_restart_pending_file"]
 
 
 STARTUP = sys.argv[1:] and ["-e", json.dumps({"apim_node_startup_seconds": int(sys.argv[1])})] or []
@@ -64,8 +65,8 @@ def site_yml(*extra):
 def one_node_restart(name):
     """Seconds from `systemctl restart` until the node answers the health path with 200."""
     started = time.monotonic()
-    subprocess.run(["docker", "exec", name, "sh", "-c", 'systemctl restart wso2am && python3 -c "$0" "$1" 300',
-                    HEALTH_PROBE, HEALTH_URL], check=True, capture_output=True, timeout=330)
+    subprocess.run(["docker", "exec", name, "sh", "-c", 'systemctl restart wso2am && python3 -c "$0" "$1" 300 "$2"',
+                    HEALTH_PROBE, HEALTH_URL, PENDING_FILE], check=True, capture_output=True, timeout=330)
     return time.monotonic() - started
 
 

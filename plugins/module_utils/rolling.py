@@ -59,12 +59,16 @@ def restart_plan(states, topology):
     - ``start``: nodes whose unit does not run; they start at once (they serve
       nothing, and start with every file as it is now);
     - ``batches``: the running nodes with a pending restart, as
-      ``[{dc, hosts, pause_after}]`` in the order they restart. Rolling: DC by
+      ``[{dc, hosts, put_back_first, put_back_after, pause_after}]`` in the
+      order they restart. Rolling: DC by
       DC in ``rolling.dc_order``, inside a DC workers before managers, at most
       ``rolling.batch_size`` at a time and never every node of a function of
       the DC at once (a function with one node in the DC restarts alone, with
-      a warning); ``pause_after`` is the pause before the next DC. Not
-      rolling: one batch of every such node;
+      a warning). The batch before it in its DC goes back into the load
+      balancer in the same reload that drains it (``put_back_first``); the
+      last batch of a DC goes back on its own once healthy
+      (``put_back_after``); ``pause_after`` is the pause before the next DC.
+      Not rolling: one batch of every such node;
     - ``order``: every node of ``batches``, in order;
     - ``warnings``: one line per DC that loses a function while a node restarts.
     """
@@ -80,7 +84,7 @@ def restart_plan(states, topology):
         if due:
             order = dict((dc, index) for index, dc in enumerate(rolling['dc_order']))
             batches.append({'dc': None, 'hosts': sorted(due, key=lambda h: (order[nodes[h]['dc']], h)),
-                            'pause_after': 0})
+                            'put_back_first': [], 'put_back_after': True, 'pause_after': 0})
     else:
         dcs = [dc for dc in rolling['dc_order'] if any(nodes[h]['dc'] == dc for h in due)]
         for position, dc in enumerate(dcs):
@@ -88,7 +92,10 @@ def restart_plan(states, topology):
                                                   rolling['batch_size'])
             warnings.extend(dc_warnings)
             for index, hosts in enumerate(dc_batches):
-                last = index == len(dc_batches) - 1 and position < len(dcs) - 1
-                batches.append({'dc': dc, 'hosts': hosts, 'pause_after': rolling['dc_pause'] if last else 0})
+                last_of_dc = index == len(dc_batches) - 1
+                batches.append({'dc': dc, 'hosts': hosts,
+                                'put_back_first': dc_batches[index - 1] if index else [],
+                                'put_back_after': last_of_dc,
+                                'pause_after': rolling['dc_pause'] if last_of_dc and position < len(dcs) - 1 else 0})
     return {'start': start, 'batches': batches, 'order': [h for b in batches for h in b['hosts']],
             'warnings': warnings}

@@ -51,6 +51,13 @@ options:
     description: Test the configuration and reload nginx gracefully after a change.
     type: bool
     default: true
+  put_back:
+    description:
+      - With O(state=drained), addresses to put back in the same change and graceful reload, so that a roll moves
+        from one batch to the next with one reload. They must not also be in O(addresses).
+    type: list
+    elements: str
+    default: []
   wait:
     description:
       - With O(state=drained), the longest time in seconds to wait after the reload for the requests in flight to
@@ -83,6 +90,13 @@ EXAMPLES = r'''
     state: drained
   delegate_to: mdc-dc2-lb
 
+- name: Put mdc-dc2-wkr1 back and drain mdc-dc2-wkr2 in one reload
+  multidc.apim.lb_drain:
+    addresses: [mdc-dc2-wkr2]
+    put_back: [mdc-dc2-wkr1]
+    state: drained
+    wait: 30
+  delegate_to: mdc-dc2-lb
 - name: Read the drained nodes
   multidc.apim.lb_drain:
     state: query
@@ -163,6 +177,7 @@ def main():
             upstreams=dict(type='path', default='/etc/nginx/multidc-apim/upstreams.conf'),
             record=dict(type='path', default='/var/lib/multidc-apim/nginx_lb/drained'),
             reload=dict(type='bool', default=True),
+            put_back=dict(type='list', elements='str', default=[]),
             wait=dict(type='float', default=0),
         ),
         supports_check_mode=True,
@@ -176,8 +191,16 @@ def main():
         module.exit_json(changed=False, drained=before, found=[], in_flight_done=True, in_flight_seconds=0.0,
                          msg='no %s: this load balancer is not deployed yet' % params['upstreams'])
     down = params['state'] == 'drained'
-    after = sorted(set(before) | set(params['addresses'])) if down else sorted(set(before) - set(params['addresses']))
+    put_back = params['put_back'] if down else []
+    both = sorted(set(put_back) & set(params['addresses']))
+    if both:
+        module.fail_json(msg='addresses to drain and to put back at once: %s' % ', '.join(both))
+    if down:
+        after = sorted((set(before) | set(params['addresses'])) - set(put_back))
+    else:
+        after = sorted(set(before) - set(params['addresses']))
     text, found = mark_servers(upstreams, params['addresses'], down)
+    text = mark_servers(text, put_back, False)[0]
     changed = text != upstreams or after != before
     result = dict(changed=changed, drained=after, found=found, in_flight_done=True, in_flight_seconds=0.0)
     if module._diff:

@@ -85,6 +85,16 @@ def test_the_pause_comes_between_dcs_only():
         (['dc2-wkr1'], 0), (['dc2-wkr2'], 30), (['dc3-wkr1'], 30), (['dc1-mgr1'], 0)]
 
 
+def test_each_batch_puts_back_the_one_before_it_in_its_dc_and_the_last_of_a_dc_goes_back_alone():
+    plan = restart_plan(states(['dc2-wkr1', 'dc2-wkr2', 'dc2-mgr1', 'dc3-wkr1', 'dc1-wkr1', 'dc1-wkr2']), topology())
+    assert [(b['hosts'], b['put_back_first'], b['put_back_after']) for b in plan['batches']] == [
+        (['dc2-wkr1'], [], False), (['dc2-wkr2'], ['dc2-wkr1'], False), (['dc2-mgr1'], ['dc2-wkr2'], True),
+        (['dc3-wkr1'], [], True),
+        (['dc1-wkr1'], [], False), (['dc1-wkr2'], ['dc1-wkr1'], True)]
+    every = restart_plan(states(ALL), topology(enabled=False))['batches']
+    assert [(b['put_back_first'], b['put_back_after']) for b in every] == [([], True)]
+
+
 def test_unknown_nodes_are_refused():
     with pytest.raises(ValueError, match='not APIM nodes of the topology: ghost'):
         restart_plan({'ghost': {'active': True, 'pending': True}}, topology())
