@@ -843,3 +843,20 @@ def build_topology(groups, hostvars, datacenters, options=None, required_groups=
     if builder.violations:
         raise TopologyError(builder.violations)
     return builder.result(prefix)
+
+
+def host_role_problem(topology, host, functions):
+    """Why ``host`` cannot take a role that deploys one of ``functions``: '' when it can.
+
+    The roles call it (filter ``multidc.apim.topology_host_problem``) before they touch the host.
+    """
+    groups = dict((function, group) for group, function in FUNCTION_GROUPS)
+    fix = ('fix: import playbooks/preflight.yml (multidc.apim.topology) earlier in the same run, and apply this role '
+           'only to hosts of %s' % ' or '.join(groups[f] for f in functions))
+    if not topology or host not in topology.get('hosts', {}):
+        return 'host %s: no computed topology (ansible_facts.apim_topology) lists this host; %s' % (host, fix)
+    given = topology['hosts'][host]['functions']
+    if not set(given) & set(functions):
+        return 'host %s: the topology gives this host %s, not %s; %s' % (
+            host, ', '.join(given) or 'no function', ' or '.join(functions), fix)
+    return ''

@@ -1,5 +1,5 @@
 """Every package install goes through multidc.apim.common's packages entry
-point, and nothing decides whether to refresh the apt lists from a time stamp.
+point (its packages_install.yml), and nothing decides whether to refresh the apt lists from a time stamp.
 
 A freshly built image or cloud host has empty apt lists in a directory whose
 time stamp is new; apt's cache_valid_time takes such lists for fresh, skips
@@ -12,7 +12,7 @@ import pytest
 from ansible_collections.multidc.apim.tests.unit.roles.project_yaml import load_all, mappings, project_files
 
 PACKAGE_MODULES = {"ansible.builtin.apt", "ansible.builtin.package", "ansible.builtin.dnf", "apt", "package", "dnf"}
-THE_ONE_HOME = os.path.join("roles", "common", "tasks", "packages.yml")
+THE_ONE_HOME = os.path.join("roles", "common", "tasks", "packages_install.yml")
 
 
 def package_tasks(path):

@@ -15,6 +15,7 @@ from ansible_collections.multidc.apim.plugins.module_utils.topology import (
     TopologyError,
     _Builder,
     build_topology,
+    host_role_problem,
 )
 
 FUNCTION_GROUP = {'mgr': 'apim_managers', 'wkr': 'apim_workers', 'svn': 'svn_servers', 'db': 'db_servers',
@@ -886,3 +887,23 @@ def test_a_bad_number_of_well_known_workers_fails_the_preflight(value):
     inv.set_all('apim_hazelcast_well_known_workers', value)
     assert [v for v in violations_of(inv)
             if v.startswith('group all: apim_hazelcast_well_known_workers must be an integer of at least 0, got')]
+
+
+@pytest.mark.parametrize('topology, host, functions, problem', [
+    ({'hosts': {'dc1-lb': {'functions': ['lb']}}}, 'dc1-lb', ['lb'], ''),
+    ({'hosts': {'dc1-mgr1': {'functions': ['manager']}}}, 'dc1-mgr1', ['manager', 'worker'], ''),
+    (None, 'dc1-lb', ['lb'],
+     'host dc1-lb: no computed topology (ansible_facts.apim_topology) lists this host; fix: import '
+     'playbooks/preflight.yml (multidc.apim.topology) earlier in the same run, and apply this role only to hosts of '
+     'load_balancers'),
+    ({'hosts': {}}, 'dc1-lb', ['lb'],
+     'host dc1-lb: no computed topology (ansible_facts.apim_topology) lists this host; fix: import '
+     'playbooks/preflight.yml (multidc.apim.topology) earlier in the same run, and apply this role only to hosts of '
+     'load_balancers'),
+    ({'hosts': {'dc1-db': {'functions': ['db']}}}, 'dc1-db', ['manager', 'worker'],
+     'host dc1-db: the topology gives this host db, not manager or worker; fix: import playbooks/preflight.yml '
+     '(multidc.apim.topology) earlier in the same run, and apply this role only to hosts of apim_managers or '
+     'apim_workers'),
+], ids=['lb', 'manager', 'no-topology', 'host-not-listed', 'wrong-function'])
+def test_host_role_problem_names_the_host_the_problem_and_the_fix(topology, host, functions, problem):
+    assert host_role_problem(topology, host, functions) == problem

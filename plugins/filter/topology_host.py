@@ -1,0 +1,19 @@
+# -*- coding: utf-8 -*-
+# Copyright: multidc.apim contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Filter over plugins/module_utils/topology.py: may this host take a role of these functions."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible_collections.multidc.apim.plugins.module_utils.topology import host_role_problem
+
+
+def topology_host_problem(topology, host, functions):
+    return host_role_problem(topology, host, functions)
+
+
+class FilterModule(object):
+    def filters(self):
+        return {'topology_host_problem': topology_host_problem}
