@@ -77,6 +77,8 @@ def svn_tier_verdict(host, lag):
 
 def replication_tier_column(health):
     """The replication column of a DB host from db_replication's ``db_replication_health``."""
+    if not health['connections']:
+        return 'no peer DC'
     return ', '.join('%s lag %s' % (c['name'], c['seconds_behind']) for c in health['connections']) + ' s'
 
 

@@ -78,6 +78,10 @@ def test_replication_tier_column():
     assert replication_tier_column(health) == 'dc1 lag 0, dc3 lag 2 s'
 
 
+def test_replication_tier_column_of_a_single_dc():
+    assert replication_tier_column({'connections': [], 'problems': [], 'ok': True}) == 'no peer DC'
+
+
 def pair(left, right, status):
     return {'left': left, 'right': right, 'status': status}
 
