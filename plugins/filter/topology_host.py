@@ -10,10 +10,6 @@ __metaclass__ = type
 from ansible_collections.multidc.apim.plugins.module_utils.topology import host_role_problem
 
 
-def topology_host_problem(topology, host, functions):
-    return host_role_problem(topology, host, functions)
-
-
 class FilterModule(object):
     def filters(self):
-        return {'topology_host_problem': topology_host_problem}
+        return {'topology_host_problem': host_role_problem}
