@@ -30,6 +30,14 @@ options:
       - A backup is made only when the file changes.
     type: bool
     default: false
+  missing_hint:
+    description:
+      - What creates O(path) when it does not exist yet, for example the role that installs the pack.
+      - A missing file always fails the task; the message ends with this text.
+      - Set, it also lets check mode run before that creator has run for real. In check mode a missing file
+        is then reported as a change, with this text, instead of a failure (a real run creates the file
+        before this task edits it). Without it, a missing file fails check mode too.
+    type: str
 notes:
   - The file is parsed once and written once per task, whatever the number of edits.
   - Every byte that the edits do not touch stays identical, including the XML declaration and its

@@ -10,6 +10,7 @@ __metaclass__ = type
 from ansible_collections.multidc.apim.plugins.module_utils.replication import (
     replication_health,
     replication_plan,
+    shared_ids,
     unreachable_peers,
 )
 
@@ -17,4 +18,4 @@ from ansible_collections.multidc.apim.plugins.module_utils.replication import (
 class FilterModule(object):
     def filters(self):
         return {'replication_health': replication_health, 'replication_plan': replication_plan,
-                'unreachable_peers': unreachable_peers}
+                'shared_ids': shared_ids, 'unreachable_peers': unreachable_peers}

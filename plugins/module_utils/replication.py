@@ -50,6 +50,21 @@ def unreachable_peers(results):
             for result in results or [] if 'state' not in result and not result.get('skipped')]
 
 
+def shared_ids(dcs, keys=('auto_increment_offset', 'gtid_domain_id', 'server_id')):
+    """One ``DC <a> has <key> <n>, and so does DC <b>`` per DC whose id under ``key`` another DC also has.
+
+    ``dcs`` are dicts with ``name`` and the ``keys``; values compare as integers.
+    """
+    problems = []
+    for dc in dcs:
+        for key in keys:
+            others = [other['name'] for other in dcs
+                      if other['name'] != dc['name'] and int(other[key]) == int(dc[key])]
+            if others:
+                problems.append('DC %s has %s %s, and so does DC %s' % (dc['name'], key, dc[key], ', DC '.join(others)))
+    return problems
+
+
 def _seconds_behind(row):
     value = row.get('Seconds_Behind_Master')
     return None if value in (None, '') else int(value)

@@ -30,6 +30,7 @@ def xml_file_argument_spec():
     return dict(
         path=dict(type='path', required=True, aliases=['dest']),
         backup=dict(type='bool', default=False),
+        missing_hint=dict(type='str'),
     )
 
 
@@ -40,7 +41,8 @@ def require_lxml(module):
 
 def _read(module, path):
     if not os.path.exists(path):
-        module.fail_json(msg='%s does not exist' % path, path=path)
+        hint = module.params.get('missing_hint')
+        module.fail_json(msg='%s does not exist%s' % (path, '; %s' % hint if hint else ''), path=path)
     if not os.path.isfile(path):
         module.fail_json(msg='%s is not a regular file' % path, path=path)
     try:
@@ -153,6 +155,10 @@ def run_module(argument_spec, build_edits, read_values=None, **kwargs):
     if read_values is not None:
         spec['state'] = dict(type='str', choices=['present', 'query'], default='present')
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True, add_file_common_args=True, **kwargs)
+    path, hint = module.params['path'], module.params['missing_hint']
+    # Before lxml is required: the run that creates the file also installs it.
+    if module.check_mode and hint and module.params.get('state') != 'query' and not os.path.lexists(path):
+        module.exit_json(changed=True, path=path, changes=[], msg='check mode: %s does not exist yet; %s' % (path, hint))
     require_lxml(module)
     try:
         edits = build_edits(module.params)

@@ -7,6 +7,7 @@ import pytest
 from ansible_collections.multidc.apim.plugins.module_utils.replication import (
     replication_health,
     replication_plan,
+    shared_ids,
     unreachable_peers,
 )
 
@@ -52,6 +53,24 @@ def test_replication_plan_takes_no_rows_as_none():
 ], ids=['none', 'reached', 'timed-out', 'skipped-is-not-unreachable'])
 def test_unreachable_peers(results, expected):
     assert unreachable_peers(results) == expected
+
+
+def ring(*ids):
+    return [{'name': 'dc%d' % n, 'auto_increment_offset': offset, 'gtid_domain_id': domain, 'server_id': server}
+            for n, (offset, domain, server) in enumerate(ids, 1)]
+
+
+@pytest.mark.parametrize('dcs, expected', [
+    (ring((1, 1, 1001), (2, 2, 2001), (3, 3, 3001)), []),
+    (ring((1, 1, 1001), (2, 2, 2001), ('1', 3, 3001)),
+     ['DC dc1 has auto_increment_offset 1, and so does DC dc3', 'DC dc3 has auto_increment_offset 1, and so does DC dc1']),
+    (ring((1, 7, 1001), (2, 7, 2001), (3, 7, 1001)),
+     ['DC dc1 has gtid_domain_id 7, and so does DC dc2, DC dc3', 'DC dc1 has server_id 1001, and so does DC dc3',
+      'DC dc2 has gtid_domain_id 7, and so does DC dc1, DC dc3',
+      'DC dc3 has gtid_domain_id 7, and so does DC dc1, DC dc2', 'DC dc3 has server_id 1001, and so does DC dc1']),
+], ids=['all-distinct', 'offset-shared-as-string', 'domain-and-server-shared'])
+def test_shared_ids_names_every_dc_and_id(dcs, expected):
+    assert shared_ids(dcs) == expected
 
 
 def status(name, io='Yes', sql='Yes', behind=0, io_errno=0, sql_errno=0):

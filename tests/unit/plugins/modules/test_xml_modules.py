@@ -348,9 +348,37 @@ def test_wrong_file_fails(run_module, pack):
     assert read(path) == before
 
 
-def test_missing_file_fails(run_module, tmp_path):
-    result, failed = run_module(carbon_xml, dict(path=str(tmp_path / 'nope.xml'), hostname='h'))
-    assert failed and 'does not exist' in result['msg']
+HINT = 'install the pack first'
+
+
+@pytest.mark.parametrize('check_mode', [False, True], ids=['real', 'check'])
+def test_missing_file_fails(run_module, tmp_path, check_mode):
+    result, failed = run_module(carbon_xml, dict(path=str(tmp_path / 'nope.xml'), hostname='h'), check_mode=check_mode)
+    assert failed and result['msg'] == '%s does not exist' % (tmp_path / 'nope.xml')
+
+
+def test_missing_file_with_a_hint_fails_a_real_run_naming_the_fix(run_module, tmp_path):
+    result, failed = run_module(carbon_xml, dict(path=str(tmp_path / 'nope.xml'), hostname='h', missing_hint=HINT))
+    assert failed and result['msg'] == '%s does not exist; %s' % (tmp_path / 'nope.xml', HINT)
+    assert not (tmp_path / 'nope.xml').exists()
+
+
+def test_missing_file_with_a_hint_is_a_pending_change_in_check_mode(run_module, tmp_path, monkeypatch):
+    # lxml comes with the install that creates the file: check mode must not need it yet.
+    monkeypatch.setattr(xml_file_common, 'HAS_LXML', False)
+    result, failed = run_module(axis2_clustering, dict(path=str(tmp_path / 'axis2.xml'), missing_hint=HINT, **AXIS2_ARGS),
+                                check_mode=True)
+    assert not failed and result['changed'] is True
+    assert result['msg'] == 'check mode: %s does not exist yet; %s' % (tmp_path / 'axis2.xml', HINT)
+    assert os.listdir(str(tmp_path)) == []
+
+
+def test_hint_changes_nothing_when_the_file_exists(run_module, pack):
+    path = pack('2.6.0') / 'repository' / 'conf' / 'carbon.xml'
+    before = read(path)
+    result, failed = run_module(carbon_xml, dict(path=str(path), ports_offset=3, missing_hint=HINT), check_mode=True)
+    assert not failed and result['changed'] is True and 'msg' not in result
+    assert read(path) == before
 
 
 @pytest.mark.parametrize('how', ['no write permission', 'temporary file cannot be created'])
