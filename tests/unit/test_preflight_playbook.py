@@ -156,7 +156,7 @@ def test_shipped_inventories_pass_preflight_without_reaching_hosts(tmp_path, inv
 
 # -- verify ------------------------------------------------------------------
 
-def verify_inventory(tmp_path, unreachable=None):
+def verify_inventory(tmp_path, unreachable=None, cannot_run_modules=None):
     ssh, marker = fake_tool(tmp_path, 'ssh')
     lines = ['all:', '  vars:', '    apim_master_dc: dc1', '    ansible_connection: local',
              '    ansible_python_interpreter: %s' % sys.executable,
@@ -166,7 +166,10 @@ def verify_inventory(tmp_path, unreachable=None):
         lines += ['        %s:' % dc, '          hosts:']
         for kind in ('mgr', 'wkr', 'svn', 'db', 'lb'):
             host = '%s-%s' % (prefix, kind)
-            if host == unreachable:
+            if host == cannot_run_modules:
+                # Reached, but no module can run there (as on a stopped container).
+                lines.append('            %s: {ansible_python_interpreter: /nonexistent/python3}' % host)
+            elif host == unreachable:
                 lines.append('            %s: {ansible_connection: ssh, ansible_ssh_executable: %s, '
                              'ansible_host: 192.0.2.20}' % (host, ssh))
             else:
@@ -275,3 +278,13 @@ def test_verify_fails_on_an_unreachable_node_after_reading_the_others(tmp_path):
     assert table_row(out, 'a-mgr') == ['a-mgr', 'manager', 'yes', 'commit', 'yes', 'n/a', 'n/a']
     assert 'Verify found 1 violation(s)' in out
     assert re.search(r'host b-wkr: is unreachable', out), out
+
+
+def test_verify_reports_a_node_that_cannot_run_a_module_as_unreachable_after_reading_the_others(tmp_path):
+    deploy(tmp_path, 'a-mgr', commit='true', publisher=True)
+    rc, out = run_playbook(tmp_path, VERIFY, verify_inventory(tmp_path, cannot_run_modules='a-wkr'))
+    assert rc != 0, out
+    assert table_row(out, 'a-wkr') == ['a-wkr', 'worker', 'UNREACHABLE', 'n/a', 'n/a', 'n/a', 'n/a']
+    assert table_row(out, 'a-mgr') == ['a-mgr', 'manager', 'yes', 'commit', 'yes', 'n/a', 'n/a']
+    assert 'Verify found 1 violation(s)' in out
+    assert re.search(r'host a-wkr: is unreachable \(.*nonexistent', out), out
