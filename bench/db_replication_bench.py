@@ -95,6 +95,7 @@ def inventory(count, workdir, extra_vars):
             "db_replication_registry_password": secrets.token_hex(12),
             "db_replication_apim_password": secrets.token_hex(12),
             "db_replication_replication_password": secrets.token_hex(12),
+            "db_replication_checksum_password": secrets.token_hex(12),
             "db_replication_dbscripts_dir": os.path.join(ROOT, "tests", "fixtures", "dbscripts"),
             "db_replication_connect_retry": 2,
         },
