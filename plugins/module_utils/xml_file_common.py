@@ -156,14 +156,15 @@ def run_module(argument_spec, build_edits, read_values=None, **kwargs):
         spec['state'] = dict(type='str', choices=['present', 'query'], default='present')
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True, add_file_common_args=True, **kwargs)
     path, hint = module.params['path'], module.params['missing_hint']
-    # Before lxml is required: the run that creates the file also installs it.
-    if module.check_mode and hint and module.params.get('state') != 'query' and not os.path.lexists(path):
-        module.exit_json(changed=True, path=path, changes=[], msg='check mode: %s does not exist yet; %s' % (path, hint))
-    require_lxml(module)
     try:
         edits = build_edits(module.params)
     except (ValueError, XmlEditError) as exc:
-        module.fail_json(msg=to_native(exc), path=module.params['path'])
+        module.fail_json(msg=to_native(exc), path=path)
+    # Bad options fail above, in check mode too. lxml is required only below:
+    # the run that creates the file also installs it.
+    if module.check_mode and hint and module.params.get('state') != 'query' and not os.path.lexists(path):
+        module.exit_json(changed=True, path=path, changes=[], msg='check mode: %s does not exist yet; %s' % (path, hint))
+    require_lxml(module)
     if module.params.get('state') == 'query':
         if edits:
             module.fail_json(msg='state=query only reads; it takes no setting to change (got %d)' % len(edits),

@@ -22,7 +22,9 @@ description:
   - On Debian-family hosts (and when the OS family is unknown) the apt lists are refreshed before every install,
     whatever the age of the lists directory. A freshly built image or cloud host often has empty lists in a
     directory whose time stamp is new, so a time-based C(cache_valid_time) would skip the refresh and the install
-    would fail. Other families install with M(ansible.builtin.dnf).
+    would fail. RedHat-family hosts install with their package manager, M(ansible.builtin.dnf) or
+    M(ansible.builtin.dnf5), taken from C(ansible_facts.pkg_mgr) or asked of the host as M(ansible.builtin.package)
+    does.
   - The one place in the collection that installs packages; every role calls it.
 author:
   - multidc.apim developers (@multidc)
@@ -49,7 +51,7 @@ attributes:
     description: A second run finds every package installed and reports no change.
     support: full
   platform:
-    description: Debian-family hosts (apt) and RedHat-family hosts (dnf).
+    description: Debian-family hosts (apt) and RedHat-family hosts (dnf, dnf5).
     platforms: posix
     support: full
 notes:

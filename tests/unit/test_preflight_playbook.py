@@ -217,7 +217,7 @@ def deploy(tmp_path, host, enabled='true', commit='false', url=None, publisher=F
 def table_row(out, host):
     match = re.search(r'^\s+(%s\s+.*)$' % re.escape(host), out, re.M)
     assert match, out
-    return match.group(1).split()
+    return re.split(r'\s{2,}', match.group(1).strip())  # columns are two or more spaces apart
 
 
 def test_verify_before_any_role_ran_reports_not_deployed(tmp_path):
@@ -226,9 +226,9 @@ def test_verify_before_any_role_ran_reports_not_deployed(tmp_path):
     assert re.search(r'node\s+function\s+reachable\s+depsync mode\s+publisher present', out), out
     assert 'dc1 (master): SVN http://a-svn/svn/apim (master)' in out
     assert 'dc2: SVN http://b-svn/svn/apim (mirror)' in out
-    assert table_row(out, 'b-mgr') == ['b-mgr', 'manager', 'yes', 'not', 'deployed', 'not', 'deployed', 'n/a', 'n/a']
-    assert table_row(out, 'a-db') == ['a-db', 'db', 'yes', 'n/a', 'n/a', 'n/a', 'not', 'deployed']
-    assert table_row(out, 'a-svn') == ['a-svn', 'svn', 'yes', 'n/a', 'n/a', 'not', 'deployed', 'n/a']
+    assert table_row(out, 'b-mgr') == ['b-mgr', 'manager', 'yes', 'not deployed', 'not deployed', 'n/a', 'n/a']
+    assert table_row(out, 'a-db') == ['a-db', 'db', 'yes', 'n/a', 'n/a', 'n/a', 'not deployed']
+    assert table_row(out, 'a-svn') == ['a-svn', 'svn', 'yes', 'n/a', 'n/a', 'not deployed', 'n/a']
 
 
 def test_verify_passes_on_a_correct_deployment(tmp_path):
@@ -278,6 +278,29 @@ def test_verify_fails_on_an_unreachable_node_after_reading_the_others(tmp_path):
     assert table_row(out, 'a-mgr') == ['a-mgr', 'manager', 'yes', 'commit', 'yes', 'n/a', 'n/a']
     assert 'Verify found 1 violation(s)' in out
     assert re.search(r'host b-wkr: is unreachable', out), out
+
+
+def test_verify_reports_a_node_an_earlier_play_dropped_as_not_read(tmp_path):
+    deploy(tmp_path, 'a-mgr', commit='true', publisher=True)
+    earlier = tmp_path / 'earlier.yml'
+    earlier.write_text(textwrap.dedent("""\
+        - name: An earlier play in which one node fails
+          hosts: datacenters
+          gather_facts: false
+          tasks:
+            - name: Fail on b-lb
+              ansible.builtin.fail:
+                msg: broken on purpose
+              when: inventory_hostname == 'b-lb'
+
+        - name: Verify
+          ansible.builtin.import_playbook: %s
+        """ % VERIFY))
+    rc, out = run_playbook(tmp_path, str(earlier), verify_inventory(tmp_path))
+    assert rc != 0, out
+    assert table_row(out, 'b-lb') == ['b-lb', 'lb', 'NOT READ', 'n/a', 'n/a', 'n/a', 'n/a']
+    assert 'Verify found 1 violation(s)' in out, out
+    assert re.search(r'host b-lb: was not read \(it failed or was unreachable earlier in this run\)', out), out
 
 
 def test_verify_reports_a_node_that_cannot_run_a_module_as_unreachable_after_reading_the_others(tmp_path):

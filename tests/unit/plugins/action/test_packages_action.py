@@ -94,12 +94,34 @@ def test_check_mode(matched, expected_calls):
         assert result['msg'] == 'would refresh the empty apt lists and install tree'
 
 
-def test_redhat_installs_with_dnf():
-    task_vars = {'ansible_facts': {'packages': INSTALLED, 'os_family': 'RedHat'}}
-    result, calls = run(['tree'], task_vars, {'ansible.legacy.dnf': {'changed': True},
-                                              'ansible.legacy.package_facts': {'ansible_facts': {'packages': INSTALLED}}})
-    assert calls[0] == ('ansible.legacy.dnf', {'name': ['tree'], 'state': 'present'})
+@pytest.mark.parametrize('known, answers, expected_calls, module', [
+    ('dnf5', {}, [], 'ansible.legacy.dnf5'),
+    (None, {'ansible.legacy.setup': {'ansible_facts': {'ansible_pkg_mgr': 'dnf'}}}, ['ansible.legacy.setup'],
+     'ansible.legacy.dnf'),
+], ids=['manager-known', 'manager-asked'])
+def test_redhat_installs_with_the_hosts_package_manager(known, answers, expected_calls, module):
+    task_vars = {'ansible_facts': dict({'packages': INSTALLED, 'os_family': 'RedHat'}, **({'pkg_mgr': known} if known else {}))}
+    answers = dict(answers, **{module: {'changed': True},
+                               'ansible.legacy.package_facts': {'ansible_facts': {'packages': INSTALLED}}})
+    result, calls = run(['tree'], task_vars, answers)
+    assert [name for name, dummy in calls] == expected_calls + [module, 'ansible.legacy.package_facts']
+    assert calls[len(expected_calls)] == (module, {'name': ['tree'], 'state': 'present'})
     assert result['changed'] is True
+
+
+def test_an_unsupported_manager_fails_naming_it():
+    task_vars = {'ansible_facts': {'packages': INSTALLED, 'os_family': 'RedHat', 'pkg_mgr': 'zypper'}}
+    result, calls = run(['tree'], task_vars, {})
+    assert calls == [] and result['failed'] is True
+    assert result['msg'] == 'package manager zypper is not supported on this OS family (dnf, dnf5)'
+
+
+def test_a_crashed_install_keeps_its_output_and_the_discovered_interpreter_is_kept():
+    crash = {'failed': True, 'msg': 'MODULE FAILURE', 'module_stderr': 'Traceback: boom', 'rc': 1,
+             'ansible_facts': {'discovered_interpreter_python': '/usr/bin/python3'}}
+    result, dummy = run(['tree'], facts(INSTALLED), {'ansible.legacy.apt': crash})
+    assert result['failed'] is True and result['module_stderr'] == 'Traceback: boom' and result['rc'] == 1
+    assert result['ansible_facts'] == {'discovered_interpreter_python': '/usr/bin/python3'}
 
 
 def test_facts_that_cannot_be_read_fail_naming_it():

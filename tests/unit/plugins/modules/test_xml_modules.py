@@ -373,6 +373,15 @@ def test_missing_file_with_a_hint_is_a_pending_change_in_check_mode(run_module, 
     assert os.listdir(str(tmp_path)) == []
 
 
+def test_bad_options_fail_check_mode_even_before_the_file_exists(run_module, tmp_path, monkeypatch):
+    monkeypatch.setattr(xml_file_common, 'HAS_LXML', False)
+    args = dict(AXIS2_ARGS, local_member_port=0, members=[])
+    result, failed = run_module(axis2_clustering, dict(path=str(tmp_path / 'axis2.xml'), missing_hint=HINT, **args),
+                                check_mode=True)
+    assert failed and 'port' in result['msg'] and 'does not exist' not in result['msg'], result['msg']
+    assert os.listdir(str(tmp_path)) == []
+
+
 def test_hint_changes_nothing_when_the_file_exists(run_module, pack):
     path = pack('2.6.0') / 'repository' / 'conf' / 'carbon.xml'
     before = read(path)
