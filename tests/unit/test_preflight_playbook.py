@@ -270,14 +270,18 @@ def test_verify_sees_a_2x_publisher_web_application_where_it_must_not_be(tmp_pat
     assert table_row(out, 'b-mgr') == ['b-mgr', 'manager', 'yes', 'checkout', 'yes', 'n/a', 'n/a']
 
 
-def test_verify_fails_on_an_unreachable_node_after_reading_the_others(tmp_path):
+@pytest.mark.parametrize('broken, host, reason', [
+    (dict(unreachable='b-wkr'), 'b-wkr', ''),
+    (dict(cannot_run_modules='a-wkr'), 'a-wkr', r' \(.*nonexistent'),  # reached, but no module can run there
+], ids=['unreachable', 'cannot-run-a-module'])
+def test_verify_fails_on_an_unreachable_node_after_reading_the_others(tmp_path, broken, host, reason):
     deploy(tmp_path, 'a-mgr', commit='true', publisher=True)
-    rc, out = run_playbook(tmp_path, VERIFY, verify_inventory(tmp_path, unreachable='b-wkr'))
+    rc, out = run_playbook(tmp_path, VERIFY, verify_inventory(tmp_path, **broken))
     assert rc != 0, out
-    assert table_row(out, 'b-wkr') == ['b-wkr', 'worker', 'UNREACHABLE', 'n/a', 'n/a', 'n/a', 'n/a']
+    assert table_row(out, host) == [host, 'worker', 'UNREACHABLE', 'n/a', 'n/a', 'n/a', 'n/a']
     assert table_row(out, 'a-mgr') == ['a-mgr', 'manager', 'yes', 'commit', 'yes', 'n/a', 'n/a']
     assert 'Verify found 1 violation(s)' in out
-    assert re.search(r'host b-wkr: is unreachable', out), out
+    assert re.search(r'host %s: is unreachable%s' % (host, reason), out), out
 
 
 def test_verify_reports_a_node_an_earlier_play_dropped_as_not_read(tmp_path):
@@ -301,13 +305,3 @@ def test_verify_reports_a_node_an_earlier_play_dropped_as_not_read(tmp_path):
     assert table_row(out, 'b-lb') == ['b-lb', 'lb', 'NOT READ', 'n/a', 'n/a', 'n/a', 'n/a']
     assert 'Verify found 1 violation(s)' in out, out
     assert re.search(r'host b-lb: was not read \(it failed or was unreachable earlier in this run\)', out), out
-
-
-def test_verify_reports_a_node_that_cannot_run_a_module_as_unreachable_after_reading_the_others(tmp_path):
-    deploy(tmp_path, 'a-mgr', commit='true', publisher=True)
-    rc, out = run_playbook(tmp_path, VERIFY, verify_inventory(tmp_path, cannot_run_modules='a-wkr'))
-    assert rc != 0, out
-    assert table_row(out, 'a-wkr') == ['a-wkr', 'worker', 'UNREACHABLE', 'n/a', 'n/a', 'n/a', 'n/a']
-    assert table_row(out, 'a-mgr') == ['a-mgr', 'manager', 'yes', 'commit', 'yes', 'n/a', 'n/a']
-    assert 'Verify found 1 violation(s)' in out
-    assert re.search(r'host a-wkr: is unreachable \(.*nonexistent', out), out
