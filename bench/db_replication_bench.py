@@ -90,6 +90,8 @@ def inventory(count, workdir, extra_vars):
         "vars": {
             "ansible_python_interpreter": "/usr/bin/python3",
             "apim_master_dc": "dc1",
+            # The deployment CA of this run, made by the role; gone with workdir.
+            "apim_tls_ca_dir": os.path.join(workdir, "tls-ca"),
             "apim_dc_order": ["dc%d" % i for i in range(1, count + 1)],
             "apim_preflight_required_groups": ["db_servers"],
             "db_replication_registry_password": secrets.token_hex(12),

@@ -85,7 +85,7 @@ def write_inventory(directory, dcs, hosts_per_dc):
     with open(os.path.join(directory, 'hosts.yml'), 'w') as handle:
         handle.write('\n'.join(lines) + '\n')
     with open(os.path.join(directory, 'group_vars', 'all.yml'), 'w') as handle:
-        handle.write('apim_master_dc: dc01\napim_dc_order: [%s]\n' % ', '.join(dc_names))
+        handle.write('apim_master_dc: dc01\napim_dc_order: [%s]\napim_tls_ca_dir: /srv/multidc-ca\n' % ', '.join(dc_names))
     # On `datacenters`, not `all`: the implicit localhost keeps its own connection.
     with open(os.path.join(directory, 'group_vars', 'datacenters.yml'), 'w') as handle:
         handle.write('ansible_connection: local\n')

@@ -48,7 +48,8 @@ def synthetic(dcs, hosts_per_dc):
                 groups[dc].append(host)
                 groups['datacenters'].append(host)
                 groups[group].append(host)
-                hostvars[host] = {'apim_master_dc': 'dc01', 'apim_dc_order': dc_names, 'apim_address': '10.%d.0.%d'
+                hostvars[host] = {'apim_master_dc': 'dc01', 'apim_dc_order': dc_names, 'apim_tls_ca_dir': '/srv/multidc-ca',
+                                  'apim_address': '10.%d.0.%d'
                                   % (dc_names.index(dc), len(groups[dc]))}
     return groups, hostvars, dc_names
 
@@ -100,7 +101,7 @@ def bench_action(dcs, hosts_per_dc, repeat):
     from ansible_collections.multidc.apim.plugins.action.topology import ActionModule
 
     groups, dummy, dc_names = synthetic(dcs, hosts_per_dc)
-    lines = ['all:', '  vars:', '    apim_master_dc: dc01', '  children:', '    datacenters:', '      children:']
+    lines = ['all:', '  vars:', '    apim_master_dc: dc01', '    apim_tls_ca_dir: /srv/multidc-ca', '  children:', '    datacenters:', '      children:']
     for dc in dc_names:
         lines += ['        %s:' % dc, '          hosts:'] + ['            %s:' % h for h in groups[dc]]
     for group in ('apim_managers', 'apim_workers', 'svn_servers', 'db_servers', 'load_balancers'):

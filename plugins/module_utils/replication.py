@@ -22,23 +22,42 @@ def _differs(row, peer, replication_user):
             or row.get('Using_Gtid') != USING_GTID)
 
 
-def replication_plan(rows, peers, replication_user):
+def connection_tls(row):
+    """``verified`` (TLS, the peer's certificate checked against the CA), ``unverified`` or ``off``."""
+    if row.get('Master_SSL_Allowed') != 'Yes':
+        return 'off'
+    return 'verified' if row.get('Master_SSL_Verify_Server_Cert') == 'Yes' else 'unverified'
+
+
+def _tls_differs(row, tls_ca):
+    if not tls_ca:
+        return connection_tls(row) != 'off'
+    return connection_tls(row) != 'verified' or row.get('Master_SSL_CA_File') != tls_ca
+
+
+def replication_plan(rows, peers, replication_user, tls_ca=''):
     """Compare existing connections (rows of SHOW ALL SLAVES STATUS) with the wanted ones (one per peer DC).
 
-    Returns ``{missing, differ, ok, stopped, extra}``, lists of connection names:
+    ``tls_ca`` is the CA file every connection verifies its peer against; empty for connections without TLS.
+    Returns ``{missing, differ, tls, ok, stopped, extra}``, lists of connection names:
     ``missing`` peers have no connection; ``differ`` have one with another host, port, user or GTID mode;
-    ``ok`` match; ``stopped`` (also in ``ok`` or ``differ``) have a thread that is not running;
+    ``ok`` match but for, maybe, their TLS settings: ``tls`` (also in ``ok``) are those whose TLS settings
+    differ, which a stop, a change of the TLS settings alone and a start fix, keeping the GTID position;
+    ``stopped`` (also in ``ok`` or ``differ``) have a thread that is not running;
     ``extra`` connections match no peer.
     """
     existing = dict((row['Connection_name'], row) for row in rows or [])
-    plan = {'missing': [], 'differ': [], 'ok': [], 'stopped': [],
+    plan = {'missing': [], 'differ': [], 'tls': [], 'ok': [], 'stopped': [],
             'extra': sorted(set(existing) - set(peer['name'] for peer in peers))}
     for peer in peers:
         row = existing.get(peer['name'])
         if row is None:
             plan['missing'].append(peer['name'])
             continue
-        plan['differ' if _differs(row, peer, replication_user) else 'ok'].append(peer['name'])
+        differs = _differs(row, peer, replication_user)
+        plan['differ' if differs else 'ok'].append(peer['name'])
+        if not differs and _tls_differs(row, tls_ca):
+            plan['tls'].append(peer['name'])
         if 'No' in (row.get('Slave_IO_Running'), row.get('Slave_SQL_Running')):
             plan['stopped'].append(peer['name'])
     return plan
@@ -70,12 +89,13 @@ def _seconds_behind(row):
     return None if value in (None, '') else int(value)
 
 
-def replication_health(rows, peers, max_lag):
+def replication_health(rows, peers, max_lag, tls_ca=''):
     """Judge every wanted connection (one per peer DC) from the rows of SHOW ALL SLAVES STATUS.
 
     Returns ``{connections, problems, ok}``: one entry per peer that has a connection (name, peer, thread states,
-    seconds behind, GTID IO position, last errors) and one message per problem (a missing connection, a thread
-    that is not running, a last error, a lag that is unknown or above ``max_lag`` seconds).
+    seconds behind, GTID IO position, last errors, TLS) and one message per problem (a missing connection, a thread
+    that is not running, a last error, a lag that is unknown or above ``max_lag`` seconds, and, when ``tls_ca`` is
+    given, a connection that does not verify its peer against that CA).
     """
     existing = dict((row['Connection_name'], row) for row in rows or [])
     connections, problems = [], []
@@ -91,7 +111,11 @@ def replication_health(rows, peers, max_lag):
             'io_running': row.get('Slave_IO_Running'), 'sql_running': row.get('Slave_SQL_Running'),
             'seconds_behind': behind, 'gtid_io_pos': row.get('Gtid_IO_Pos'),
             'last_io_errno': int(row.get('Last_IO_Errno') or 0), 'last_io_error': row.get('Last_IO_Error') or '',
-            'last_sql_errno': int(row.get('Last_SQL_Errno') or 0), 'last_sql_error': row.get('Last_SQL_Error') or ''})
+            'last_sql_errno': int(row.get('Last_SQL_Errno') or 0), 'last_sql_error': row.get('Last_SQL_Error') or '',
+            'tls': connection_tls(row)})
+        if tls_ca and _tls_differs(row, tls_ca):
+            problems.append('connection %s: TLS %s with CA %s, wanted verified against %s'
+                            % (name, connection_tls(row), row.get('Master_SSL_CA_File') or '(none)', tls_ca))
         if row.get('Slave_IO_Running') != 'Yes' or row.get('Slave_SQL_Running') != 'Yes':
             problems.append('connection %s: IO thread %s, SQL thread %s'
                             % (name, row.get('Slave_IO_Running'), row.get('Slave_SQL_Running')))

@@ -20,6 +20,8 @@ __metaclass__ = type  # pylint: disable=invalid-name
 
 import re
 
+from ansible_collections.multidc.apim.plugins.module_utils.tls import USER_FILES, user_file_problems
+
 
 # Functional groups and the function name each one gives its hosts.
 FUNCTION_GROUPS = (
@@ -58,6 +60,14 @@ GLOBAL_VARIABLES = {
     # the databases it compares (None: every WSO2 database).
     'apim_consistency_budget': 60,
     'apim_consistency_databases': None,
+    # The cross-DC links (DB replication, svnsync) run over TLS, verified
+    # against the deployment CA (docs/tls.md). Without user-given files, the
+    # collection's CA lives in apim_tls_ca_dir on the controller.
+    'apim_tls': True,
+    'apim_tls_ca_dir': None,
+    # Validity of what that CA issues (community.crypto's time specs).
+    'apim_tls_ca_not_after': '+3650d',
+    'apim_tls_certificate_not_after': '+825d',
     # Restarts of APIM nodes roll DC by DC and node by node (docs/rolling.md).
     'apim_rolling_restart': True,
     'apim_rolling_batch_size': 1,
@@ -84,7 +94,7 @@ HOST_VARIABLES = (
     'apim_hazelcast_port',
     'apim_svn_mode',
     'db_replication_server_id',
-)
+) + tuple(variable for variable, dummy in USER_FILES)
 
 # Every variable the computation reads from a host's hostvars.
 READ_VARIABLES = tuple(sorted(set(GLOBAL_VARIABLES) | set(HOST_VARIABLES)))
@@ -100,6 +110,9 @@ DEFAULT_HAZELCAST_PORT = 4000
 SERVER_ID_STRIDE = 1000
 SERVER_ID_MAX = 4294967295
 SVN_MODES = ('master', 'mirror')
+# The servers that the other DCs reach over TLS (svnsync is not yet, docs/tls.md): each one gets a certificate
+# for its address and its inventory name.
+TLS_FUNCTIONS = ('db',)
 _NAMES_SHOWN = 5
 
 
@@ -600,6 +613,51 @@ class _Builder:
             return GLOBAL_VARIABLES[name]
         return value
 
+    def tls(self, read_file):
+        """Certificates of the servers that the other DCs reach: the names each one needs, and the user's files."""
+        enabled, seen = self.setting('apim_tls', self.all_hosts)
+        if seen:
+            self.disagreement('apim_tls', seen, 'every cross-DC link is encrypted, or none')
+            enabled = True
+        elif not isinstance(enabled, bool):
+            self.fail('group all: apim_tls must be true or false, got %r; fix: correct it in group_vars/all'
+                      % (enabled,))
+            enabled = True
+        ca_dir, seen = self.setting('apim_tls_ca_dir', self.all_hosts)
+        if seen:
+            self.disagreement('apim_tls_ca_dir', seen, 'one deployment CA signs every certificate')
+            ca_dir = None
+        elif ca_dir is not None and (not isinstance(ca_dir, str) or not ca_dir.startswith('/')):
+            self.fail('group all: apim_tls_ca_dir must be an absolute directory on the controller, got %r; fix: '
+                      'correct it in group_vars/all' % (ca_dir,))
+            ca_dir = None
+        self.tls = {'enabled': enabled, 'ca_dir': ca_dir}
+        for name in ('apim_tls_ca_not_after', 'apim_tls_certificate_not_after'):
+            value, seen = self.setting(name, self.all_hosts)
+            if seen:
+                self.disagreement(name, seen, 'one deployment CA signs every certificate')
+            elif not isinstance(value, str) or not value.strip():
+                self.fail('group all: %s must be a time like +825d, got %r; fix: correct it in group_vars/all'
+                          % (name, value))
+            self.tls[name[len('apim_tls_'):]] = value
+        self.tls_names = {}
+        for host in self.all_hosts:
+            if not set(self.host_functions.get(host, [])) & set(TLS_FUNCTIONS):
+                continue
+            names = [self.address[host]] + ([host] if host != self.address[host] else [])
+            self.tls_names[host] = names
+            paths = dict((variable, self.hv(host, variable)) for variable, dummy in USER_FILES)
+            if not enabled:
+                continue
+            if any(paths.values()):
+                for problem in user_file_problems(host, names, paths, read_file):
+                    self.fail(problem)
+            elif ca_dir is None:
+                self.fail('host %s: apim_tls is on, and neither apim_tls_ca_dir nor apim_tls_certificate is set; '
+                          'fix: set apim_tls_ca_dir in group_vars/all to a directory on the controller for the '
+                          'collection\'s CA (it holds the CA key: keep it out of the repository), or give this host '
+                          'apim_tls_certificate, apim_tls_private_key and apim_tls_ca_certificate' % host)
+
     def rolling_restart(self):
         """How restarts of APIM nodes roll: order of the DCs, batch size, pauses and health waits."""
         enabled, seen = self.setting('apim_rolling_restart', self.all_hosts)
@@ -757,6 +815,8 @@ class _Builder:
                 'hazelcast_port': self.hz_port[host] if apim else None,
                 # Only an override is stored per host; the DC's list lives once, under datacenters[dc].hazelcast.
                 'hazelcast_members': self.hz_host.get(host) if apim else None,
+                # The names of its certificate, on a server that the other DCs reach (docs/tls.md).
+                'tls_names': self.tls_names.get(host),
             }
         return {
             'master_dc': self.master,
@@ -771,6 +831,7 @@ class _Builder:
             'hazelcast_domain_prefix': prefix,
             'databases': self.databases_named,
             'rolling': self.rolling,
+            'tls': self.tls,
             'consistency': dict(self.consistency, servers=[
                 {'name': dc, 'host': self.db_dc[dc]['address'], 'port': self.db_dc[dc]['port']}
                 for dc in self.order if self.db_dc[dc]['host'] is not None]),
@@ -779,7 +840,12 @@ class _Builder:
         }
 
 
-def build_topology(groups, hostvars, datacenters, options=None, required_groups=None):
+def _read_file(path):
+    with open(path, 'rb') as handle:
+        return handle.read()
+
+
+def build_topology(groups, hostvars, datacenters, options=None, required_groups=None, read_file=_read_file):
     """Compute the topology and validate every invariant.
 
     :arg groups: mapping group name -> list of host names (Ansible's flat
@@ -793,6 +859,7 @@ def build_topology(groups, hostvars, datacenters, options=None, required_groups=
         (invariant 3); default all of ``FUNCTION_GROUPS``. A play that deploys
         only one tier (for example the databases) narrows it; every other
         invariant is still checked on the hosts that are there.
+    :arg read_file: callable path -> bytes that reads the TLS files a user gives (on the controller).
     :returns: the topology dict (see docs/topology.md).
     :raises TopologyError: with every violation found, when any invariant is broken.
     """
@@ -831,6 +898,7 @@ def build_topology(groups, hostvars, datacenters, options=None, required_groups=
     builder.database_names()
     builder.consistency_check()
     builder.rolling_restart()
+    builder.tls(read_file)
     repository, seen = builder.setting('apim_svn_repository', builder.all_hosts)
     if seen:
         builder.disagreement('apim_svn_repository', seen, 'mirrors replicate one repository')

@@ -79,7 +79,8 @@ def replication_tier_column(health):
     """The replication column of a DB host from db_replication's ``db_replication_health``."""
     if not health['connections']:
         return 'no peer DC'
-    return ', '.join('%s lag %s' % (c['name'], c['seconds_behind']) for c in health['connections']) + ' s'
+    return ', '.join('%s lag %s s TLS %s' % (c['name'], c['seconds_behind'], c['tls'])
+                     for c in health['connections'])
 
 
 def consistency_verdict(host, result):

@@ -61,6 +61,7 @@ INVALID = textwrap.dedent("""\
     all:
       vars:
         apim_master_dc: dc1
+        apim_tls_ca_dir: /srv/multidc-ca
         apim_consistency_budget: 0
         apim_consistency_databases: [WSO2AM_DB, WSO2_NO_SUCH_DB]
         ansible_connection: ansible.builtin.ssh
@@ -158,7 +159,8 @@ def test_shipped_inventories_pass_preflight_without_reaching_hosts(tmp_path, inv
 
 def verify_inventory(tmp_path, unreachable=None, cannot_run_modules=None):
     ssh, marker = fake_tool(tmp_path, 'ssh')
-    lines = ['all:', '  vars:', '    apim_master_dc: dc1', '    ansible_connection: local',
+    lines = ['all:', '  vars:', '    apim_master_dc: dc1', '    apim_tls_ca_dir: %s/ca' % tmp_path,
+             '    ansible_connection: local',
              '    ansible_python_interpreter: %s' % sys.executable,
              '    apim_carbon_home: "%s/homes/{{ inventory_hostname }}"' % tmp_path,
              '  children:', '    datacenters:', '      children:']

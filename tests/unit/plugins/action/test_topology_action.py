@@ -48,7 +48,8 @@ def fake_task_vars(master='dc1', extra=None):
             host = '%s-%s' % (dc, kind)
             for name in ('all', 'datacenters', dc, group):
                 groups[name].append(host)
-            hostvars[host] = {'apim_master_dc': master, 'inventory_hostname': host, 'ansible_host': '10.0.0.1'}
+            hostvars[host] = {'apim_master_dc': master, 'apim_tls_ca_dir': '/srv/multidc-ca',
+                              'inventory_hostname': host, 'ansible_host': '10.0.0.1'}
     for host, values in (extra or {}).items():
         hostvars[host].update(values)
     return {'groups': groups, 'hostvars': hostvars, 'inventory_hostname': 'dc1-mgr'}
@@ -102,7 +103,7 @@ def test_collect_inputs_reads_only_the_needed_variables():
     task_vars = fake_task_vars(extra={'dc1-lb': {'apim_address': 'lb.dc1', 'secret': 'x'}})
     groups, hostvars = collect_inputs(task_vars, ['dc1', 'dc2'])
     assert 'ungrouped' not in groups and 'all' not in groups
-    assert hostvars['dc1-lb'] == {'apim_master_dc': 'dc1', 'apim_address': 'lb.dc1'}
+    assert hostvars['dc1-lb'] == {'apim_master_dc': 'dc1', 'apim_tls_ca_dir': '/srv/multidc-ca', 'apim_address': 'lb.dc1'}
 
 
 # -- real inventory ---------------------------------------------------------
@@ -111,6 +112,7 @@ INVENTORY = textwrap.dedent("""\
     all:
       vars:
         apim_master_dc: dc1
+        apim_tls_ca_dir: /srv/multidc-ca
         # An undefined vault reference: reading it would fail, the plugin must not.
         apim_db_apim_password: "{{ vault_apim_db_apim_password }}"
       children:

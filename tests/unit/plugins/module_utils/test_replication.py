@@ -19,9 +19,17 @@ def row(name, host=None, port='3306', user='repl', gtid='Slave_Pos', io='Yes', s
             'Using_Gtid': gtid, 'Slave_IO_Running': io, 'Slave_SQL_Running': sql}
 
 
-def plan(missing=(), differ=(), ok=(), stopped=(), extra=()):
-    return {'missing': list(missing), 'differ': list(differ), 'ok': list(ok), 'stopped': list(stopped),
-            'extra': list(extra)}
+def plan(missing=(), differ=(), ok=(), stopped=(), extra=(), tls=()):
+    return {'missing': list(missing), 'differ': list(differ), 'tls': list(tls), 'ok': list(ok),
+            'stopped': list(stopped), 'extra': list(extra)}
+
+
+CA = '/etc/mysql/multidc-tls/ca.pem'
+
+
+def tls_row(name, allowed='Yes', verify='Yes', ca=CA, **kwargs):
+    return dict(row(name, **kwargs), Master_SSL_Allowed=allowed, Master_SSL_Verify_Server_Cert=verify,
+                Master_SSL_CA_File=ca)
 
 
 @pytest.mark.parametrize('rows, expected', [
@@ -39,6 +47,22 @@ def plan(missing=(), differ=(), ok=(), stopped=(), extra=()):
         'extra-sorted', 'connecting-is-not-stopped'])
 def test_replication_plan(rows, expected):
     assert replication_plan(rows, PEERS, 'repl') == expected
+
+
+@pytest.mark.parametrize('rows, expected', [
+    ([tls_row('dc2'), tls_row('dc3')], plan(ok=['dc2', 'dc3'])),
+    ([tls_row('dc2', allowed='No', verify='No', ca=''), tls_row('dc3')], plan(ok=['dc2', 'dc3'], tls=['dc2'])),
+    ([tls_row('dc2', verify='No'), tls_row('dc3', ca='/old/ca.pem')], plan(ok=['dc2', 'dc3'], tls=['dc2', 'dc3'])),
+    ([tls_row('dc2', host='old-db', allowed='No'), tls_row('dc3', io='No', verify='No')],
+     plan(differ=['dc2'], ok=['dc3'], tls=['dc3'], stopped=['dc3'])),
+], ids=['verified', 'plaintext', 'unverified-and-other-ca', 'differ-is-not-also-tls'])
+def test_replication_plan_with_tls(rows, expected):
+    assert replication_plan(rows, PEERS, 'repl', CA) == expected
+
+
+def test_replication_plan_without_tls_turns_it_off():
+    rows = [tls_row('dc2'), tls_row('dc3', allowed='No', verify='No', ca='')]
+    assert replication_plan(rows, PEERS, 'repl') == plan(ok=['dc2', 'dc3'], tls=['dc2'])
 
 
 def test_replication_plan_takes_no_rows_as_none():
@@ -103,7 +127,22 @@ def test_replication_health_reports_what_it_read():
     assert health['connections'] == [{
         'name': 'dc2', 'peer': 'dc2-db:3306', 'io_running': 'Yes', 'sql_running': 'Yes', 'seconds_behind': 3,
         'gtid_io_pos': '1-101-7', 'last_io_errno': 0, 'last_io_error': '', 'last_sql_errno': 0,
-        'last_sql_error': ''}]
+        'last_sql_error': '', 'tls': 'off'}]
+
+
+@pytest.mark.parametrize('rows, tls, problems', [
+    ([tls_row('dc2'), tls_row('dc3')], ['verified', 'verified'], []),
+    ([tls_row('dc2', verify='No'), tls_row('dc3', allowed='No', verify='No', ca='')], ['unverified', 'off'],
+     ['connection dc2: TLS unverified with CA %s, wanted verified against %s' % (CA, CA),
+      'connection dc3: TLS off with CA (none), wanted verified against %s' % CA]),
+    ([tls_row('dc2', ca='/old/ca.pem'), tls_row('dc3')], ['verified', 'verified'],
+     ['connection dc2: TLS verified with CA /old/ca.pem, wanted verified against %s' % CA]),
+], ids=['verified', 'unverified-and-off', 'other-ca'])
+def test_replication_health_with_tls(rows, tls, problems):
+    rows = [dict(r, Seconds_Behind_Master=0) for r in rows]
+    health = replication_health(rows, PEERS, 5, CA)
+    assert [c['tls'] for c in health['connections']] == tls
+    assert health['problems'] == problems
 
 
 @pytest.mark.parametrize('positions, own, expected', [

@@ -30,7 +30,7 @@ class Inventory:
         self.groups = dict((g, []) for g in FUNCTION_GROUP.values())
         self.groups['datacenters'] = []
         self.hostvars = {}
-        self.common = {}  # what group_vars/all would give every host
+        self.common = {'apim_tls_ca_dir': '/srv/multidc-ca'}  # what group_vars/all would give every host
         for dc in self.dcs:
             self.groups[dc] = []
             counts = (('mgr', managers), ('wkr', workers), ('svn', 1), ('db', 1), ('lb', 1))

@@ -74,8 +74,9 @@ def test_svn_tier_verdict(given, column, problem):
 
 
 def test_replication_tier_column():
-    health = {'connections': [{'name': 'dc1', 'seconds_behind': 0}, {'name': 'dc3', 'seconds_behind': 2}]}
-    assert replication_tier_column(health) == 'dc1 lag 0, dc3 lag 2 s'
+    health = {'connections': [{'name': 'dc1', 'seconds_behind': 0, 'tls': 'verified'},
+                              {'name': 'dc3', 'seconds_behind': 2, 'tls': 'off'}]}
+    assert replication_tier_column(health) == 'dc1 lag 0 s TLS verified, dc3 lag 2 s TLS off'
 
 
 def test_replication_tier_column_of_a_single_dc():
