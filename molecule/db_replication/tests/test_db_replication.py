@@ -41,7 +41,7 @@ def test_connections_are_named_after_the_peer_dcs_and_run(host, dc):
     status = replication_status(host)
     assert sorted(status) == sorted(set(DCS) - {dc})
     for peer, row in status.items():
-        assert row["Master_Host"] == DCS[peer][0]
+        assert row["Master_Host"] == (DC1_ADDRESS if peer == "dc1" else DCS[peer][0])
         assert row["Using_Gtid"] == "Slave_Pos"
         assert (row["Slave_IO_Running"], row["Slave_SQL_Running"]) == ("Yes", "Yes"), row
         assert row["Last_SQL_Errno"] == "0", row["Last_SQL_Error"]
@@ -238,16 +238,21 @@ def test_unreachable_peer_fails_naming_the_dc():
     assert "DC dc3 (dbr-dc3-db) cannot reach the database of DC dc1 at dbr-nowhere.invalid:3306" in flat, output[-3000:]
 
 
+# dc1's database as the topology addresses it (molecule.yml), and another name of it that its certificate
+# also lists: a connection re-pointed there still verifies its peer.
+DC1_ADDRESS = "dbr-dc1-db.dbr-wan"
+DC1_OTHER_NAME = "dbr-dc1-db"
+
+
 def test_running_replication_is_not_reset_without_the_flag(dcs):
-    dc1_ip = dcs["dc3"].run("getent hosts dbr-dc1-db").stdout.split()[0]
-    extra = {"db_replication_peers": _peers_of_dc3(dc1_ip)}
+    extra = {"db_replication_peers": _peers_of_dc3(DC1_OTHER_NAME)}
     rc, output = run_playbook("--limit", "dbr-dc3-db", "-e", json.dumps(extra))
     flat = " ".join(output.split())
     assert rc != 0
     assert "replication connection(s) dc1 exist with other settings" in flat, output[-3000:]
     assert "db_replication_reset=true" in flat
     row = replication_status(dcs["dc3"])["dc1"]
-    assert row["Master_Host"] == "dbr-dc1-db"
+    assert row["Master_Host"] == DC1_ADDRESS
     assert (row["Slave_IO_Running"], row["Slave_SQL_Running"]) == ("Yes", "Yes")
 
 
@@ -280,12 +285,11 @@ def test_health_check_fails_on_a_stopped_connection(dcs):
 
 def test_reset_flag_reconnects_from_the_gtid_position(dcs):
     """With db_replication_reset=true a changed connection is reset and resumes where it was: nothing lost."""
-    dc1_ip = dcs["dc3"].run("getent hosts dbr-dc1-db").stdout.split()[0]
-    extra = {"db_replication_peers": _peers_of_dc3(dc1_ip), "db_replication_reset": True}
+    extra = {"db_replication_peers": _peers_of_dc3(DC1_OTHER_NAME), "db_replication_reset": True}
     rc, output = run_playbook("--limit", "dbr-dc3-db", "-e", json.dumps(extra))
     assert rc == 0, output[-3000:]
     row = replication_status(dcs["dc3"])["dc1"]
-    assert row["Master_Host"] == dc1_ip
+    assert row["Master_Host"] == DC1_OTHER_NAME
     assert (row["Slave_IO_Running"], row["Slave_SQL_Running"]) == ("Yes", "Yes"), row
     run = "r" + uuid.uuid4().hex[:8]
     api = _ensure_api(dcs, run)  # written in dc1, must arrive in dc3 through the reset connection
@@ -294,7 +298,7 @@ def test_reset_flag_reconnects_from_the_gtid_position(dcs):
     rc, output = run_playbook("--limit", "dbr-dc3-db", "-e", "db_replication_reset=true")
     assert rc == 0, output[-3000:]
     row = replication_status(dcs["dc3"])["dc1"]
-    assert row["Master_Host"] == "dbr-dc1-db"
+    assert row["Master_Host"] == DC1_ADDRESS
     assert (row["Slave_IO_Running"], row["Slave_SQL_Running"]) == ("Yes", "Yes"), row
     counts = set(scalar(node, "SELECT COUNT(*) FROM AM_SUBSCRIBER") for node in dcs.values())
     assert len(counts) == 1, counts

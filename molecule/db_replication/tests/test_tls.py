@@ -10,7 +10,8 @@ IO_ERROR_WAIT = 60
 
 
 def _login_as_repl(node, peer, *tls_args):
-    return node.run("mariadb -h %s -u repl -p%s %s -e 'SELECT 1'", peer, REPL_PASSWORD, " ".join(tls_args))
+    return node.run("mariadb -h %s -u repl -p%s " + " ".join(["%s"] * len(tls_args)) + " -e 'SELECT 1'",
+                    peer, REPL_PASSWORD, *tls_args)
 
 
 def test_every_connection_uses_tls_and_verifies_the_peer(dcs):
@@ -25,7 +26,7 @@ def test_every_connection_uses_tls_and_verifies_the_peer(dcs):
 
 
 def test_the_replication_account_is_refused_without_tls_and_admitted_with_a_verified_one(dcs):
-    node, peer = dcs["dc1"], DCS["dc2"][0]
+    node, peer = dcs["dc2"], "dbr-dc1-db.dbr-wan"
     plaintext = _login_as_repl(node, peer, "--skip-ssl")
     assert plaintext.rc != 0
     assert "Access denied for user 'repl'" in plaintext.stderr, plaintext.stderr
