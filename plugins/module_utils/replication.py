@@ -11,6 +11,8 @@ the peers from the topology, and acts on the plan these return.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import datetime
+
 # The GTID mode every connection uses: it resumes from the replica's own position.
 USING_GTID = 'Slave_Pos'
 
@@ -84,18 +86,32 @@ def shared_ids(dcs, keys=('auto_increment_offset', 'gtid_domain_id', 'server_id'
     return problems
 
 
+# Verify warns when a server's certificate has fewer days left.
+CERTIFICATE_WARN_DAYS = 30
+
+
+def certificate_days(not_after, now=None):
+    """Whole days until ``not_after`` (MariaDB's ``Ssl_server_not_after``, e.g. ``Feb 28 12:00:00 2029 GMT``)."""
+    if not not_after:
+        return None
+    end = datetime.datetime.strptime(' '.join(not_after.split()), '%b %d %H:%M:%S %Y GMT')
+    now = now or datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    return (end - now).days
+
+
 def _seconds_behind(row):
     value = row.get('Seconds_Behind_Master')
     return None if value in (None, '') else int(value)
 
 
-def replication_health(rows, peers, max_lag, tls_ca=''):
+def replication_health(rows, peers, max_lag, tls_ca='', not_after='', now=None):
     """Judge every wanted connection (one per peer DC) from the rows of SHOW ALL SLAVES STATUS.
 
     Returns ``{connections, problems, ok}``: one entry per peer that has a connection (name, peer, thread states,
     seconds behind, GTID IO position, last errors, TLS) and one message per problem (a missing connection, a thread
     that is not running, a last error, a lag that is unknown or above ``max_lag`` seconds, and, when ``tls_ca`` is
-    given, a connection that does not verify its peer against that CA).
+    given, a connection that does not verify its peer against that CA). With ``not_after`` (the server's
+    ``Ssl_server_not_after``), also ``certificate_days`` and a warning when fewer than 30 are left.
     """
     existing = dict((row['Connection_name'], row) for row in rows or [])
     connections, problems = [], []
@@ -126,4 +142,10 @@ def replication_health(rows, peers, max_lag, tls_ca=''):
                                 % (name, thread, errno, row.get('Last_%s_Error' % thread) or ''))
         if behind is None or behind > int(max_lag):
             problems.append('connection %s: %s s behind (max %s)' % (name, behind, max_lag))
-    return {'connections': connections, 'problems': problems, 'ok': not problems}
+    days = certificate_days(not_after, now)
+    warnings = []
+    if days is not None and days < CERTIFICATE_WARN_DAYS:
+        warnings.append('the certificate of this database expires in %d day(s), on %s; fix: renew it (docs/tls.md)'
+                        % (days, ' '.join(not_after.split())))
+    return {'connections': connections, 'problems': problems, 'ok': not problems, 'certificate_days': days,
+            'warnings': warnings}

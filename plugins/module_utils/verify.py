@@ -79,8 +79,11 @@ def replication_tier_column(health):
     """The replication column of a DB host from db_replication's ``db_replication_health``."""
     if not health['connections']:
         return 'no peer DC'
-    return ', '.join('%s lag %s s TLS %s' % (c['name'], c['seconds_behind'], c['tls'])
-                     for c in health['connections'])
+    column = ', '.join('%s lag %s s TLS %s' % (c['name'], c['seconds_behind'], c['tls'])
+                       for c in health['connections'])
+    if health.get('certificate_days') is not None:
+        column += '; certificate %d d' % health['certificate_days']
+    return column
 
 
 def consistency_verdict(host, result):

@@ -1,8 +1,10 @@
 """Replication between the DCs runs over TLS and checks the peer's certificate against the deployment CA."""
 
+import os
 import time
+import uuid
 
-from conftest import DCS, replication_status
+from conftest import DCS, replication_status, run_playbook, scalar, sql
 
 CA = "/etc/mysql/multidc-tls/ca.pem"
 REPL_PASSWORD = "molecule-repl-secret"  # molecule.yml's test-only secret
@@ -59,3 +61,46 @@ def test_a_peer_certificate_from_another_ca_stops_the_connection_with_a_certific
     while replication_status(node)["dc1"]["Slave_IO_Running"] != "Yes" and time.monotonic() < deadline:
         time.sleep(1)
     assert replication_status(node)["dc1"]["Slave_IO_Running"] == "Yes"
+
+
+def _served_serial(node, peer):
+    """The serial of the certificate ``peer``'s server presents now, verified against the CA and its name."""
+    cmd = node.run("openssl s_client -connect %s:3306 -starttls mysql -CAfile %s -verify_hostname %s "
+                   "-verify_return_error </dev/null 2>/dev/null | openssl x509 -noout -serial", peer, CA, peer)
+    return cmd.stdout.strip()
+
+
+def _wait_io_running(node, connection):
+    deadline = time.monotonic() + IO_ERROR_WAIT
+    row = replication_status(node)[connection]
+    while row["Slave_IO_Running"] != "Yes" and time.monotonic() < deadline:
+        time.sleep(1)
+        row = replication_status(node)[connection]
+    return row
+
+
+def test_a_new_certificate_is_served_while_replication_keeps_running(dcs):
+    issued = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "tls-ca", "issued", "dbr-dc2-db.pem")
+    before = _served_serial(dcs["dc1"], "dbr-dc2-db")
+    assert before.startswith("serial="), before
+    os.remove(issued)  # the next run signs dc2's certificate again: a new serial
+    rc, output = run_playbook("--limit", "dbr-dc2-db")
+    assert rc == 0, output[-3000:]
+    after = _served_serial(dcs["dc1"], "dbr-dc2-db")
+    assert after.startswith("serial=") and after != before, (before, after)
+    for dc in ("dc1", "dc3"):
+        # A new handshake with dc2, which now presents the new certificate.
+        restarted = dcs[dc].run("mariadb -e \"STOP SLAVE 'dc2'; START SLAVE 'dc2'\"")
+        assert restarted.rc == 0, restarted.stderr
+        row = _wait_io_running(dcs[dc], "dc2")
+        assert row["Slave_IO_Running"] == "Yes", (dc, row["Last_IO_Error"])
+        assert row["Master_SSL_Verify_Server_Cert"] == "Yes", dc
+    name = "rotation-%s" % uuid.uuid4().hex[:8]
+    sql(dcs["dc2"], "INSERT INTO AM_API (API_PROVIDER, API_NAME, API_VERSION, CONTEXT, CREATED_TIME) "
+                    "VALUES ('admin', '%s', '1.0.0', '/%s', NOW())" % (name, name))
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not all(
+            scalar(node, "SELECT COUNT(*) FROM AM_API WHERE API_NAME = '%s'" % name) == "1" for node in dcs.values()):
+        time.sleep(0.5)
+    assert [scalar(node, "SELECT COUNT(*) FROM AM_API WHERE API_NAME = '%s'" % name) for node in dcs.values()] == [
+        "1", "1", "1"]

@@ -2,6 +2,8 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import datetime
+
 import pytest
 
 from ansible_collections.multidc.apim.plugins.module_utils.replication import (
@@ -153,3 +155,24 @@ def test_replication_health_with_tls(rows, tls, problems):
 def test_gtid_wait_position(positions, own, expected):
     from ansible_collections.multidc.apim.plugins.filter.gtid import gtid_wait_position
     assert gtid_wait_position(positions, own) == expected
+
+
+NOW = datetime.datetime(2026, 11, 27, 12, 0, 0)
+
+
+@pytest.mark.parametrize('not_after, days, warnings', [
+    ('', None, []),
+    ('Feb 28 12:00:00 2029 GMT', 824, []),
+    ('Dec 27 12:00:00 2026 GMT', 30, []),
+    ('Dec 26 12:00:00 2026 GMT', 29,
+     ['the certificate of this database expires in 29 day(s), on Dec 26 12:00:00 2026 GMT; fix: renew it '
+      '(docs/tls.md)']),
+    ('Nov  1 00:00:00 2026 GMT', -27,
+     ['the certificate of this database expires in -27 day(s), on Nov 1 00:00:00 2026 GMT; fix: renew it '
+      '(docs/tls.md)']),
+], ids=['no-tls', 'years-left', 'thirty-days-is-fine', 'under-thirty-warns', 'expired-warns'])
+def test_replication_health_counts_the_certificate_days(not_after, days, warnings):
+    health = replication_health([dict(tls_row('dc2'), Seconds_Behind_Master=0)], PEERS[:1], 5, CA, not_after, NOW)
+    assert health['certificate_days'] == days
+    assert health['warnings'] == warnings
+    assert health['ok'] is True

@@ -79,6 +79,11 @@ def test_replication_tier_column():
     assert replication_tier_column(health) == 'dc1 lag 0 s TLS verified, dc3 lag 2 s TLS off'
 
 
+def test_replication_tier_column_with_the_certificate_days():
+    health = {'connections': [{'name': 'dc2', 'seconds_behind': 0, 'tls': 'verified'}], 'certificate_days': 824}
+    assert replication_tier_column(health) == 'dc2 lag 0 s TLS verified; certificate 824 d'
+
+
 def test_replication_tier_column_of_a_single_dc():
     assert replication_tier_column({'connections': [], 'problems': [], 'ok': True}) == 'no peer DC'
 
