@@ -104,3 +104,46 @@ def test_a_new_certificate_is_served_while_replication_keeps_running(dcs):
         time.sleep(0.5)
     assert [scalar(node, "SELECT COUNT(*) FROM AM_API WHERE API_NAME = '%s'" % name) for node in dcs.values()] == [
         "1", "1", "1"]
+
+
+CAPTURE_SECONDS = 60  # tcpdump stops by itself after this, whatever happens
+PCAP = "/tmp/multidc-wan.pcap"
+
+
+def test_a_capture_on_the_wan_shows_no_replicated_value_but_does_show_plaintext(dcs):
+    """A packet capture at dc2 while dc1 writes a token: the replicated token never appears in clear.
+
+    The control proves the capture sees the WAN: a plaintext query to dc1 (an application account, which may
+    still log in without TLS inside a DC) does appear in it.
+    """
+    node = dcs["dc2"]
+    installed = node.run("command -v tcpdump || (apt-get update -qq && "
+                         "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tcpdump >/dev/null)")
+    assert installed.rc == 0, installed.stderr
+    token, marker = "token-%s" % uuid.uuid4().hex, "plaintext-%s" % uuid.uuid4().hex
+    node.run("rm -f %s", PCAP)
+    started = node.run("setsid nohup timeout %d tcpdump -i any -U -s 0 -w %s 'tcp port 3306' >/dev/null 2>&1 &",
+                       CAPTURE_SECONDS, PCAP)
+    assert started.rc == 0, started.stderr
+    deadline = time.monotonic() + 10
+    while not node.file(PCAP).exists and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert node.file(PCAP).exists, "tcpdump did not start"
+    try:
+        sql(dcs["dc1"], "INSERT INTO AM_API (API_PROVIDER, API_NAME, API_VERSION, CONTEXT, CREATED_TIME) "
+                        "VALUES ('admin', '%s', '1.0.0', '/%s', NOW())" % (token, token))
+        deadline = time.monotonic() + 30
+        while scalar(node, "SELECT COUNT(*) FROM AM_API WHERE API_NAME = '%s'" % token) != "1":
+            assert time.monotonic() < deadline, "the token did not reach dc2 within 30 s"
+            time.sleep(0.5)
+        control = node.run("mariadb --skip-ssl -h dbr-dc1-db.dbr-wan -u wso2am -pmolecule-am-secret -e \"SELECT '%s'\"",
+                           marker)
+        assert control.rc == 0, control.stderr
+        time.sleep(1)
+    finally:
+        node.run("pkill -INT -x tcpdump")
+    time.sleep(1)
+    assert node.run("grep -c -a -F %s %s", marker, PCAP).stdout.strip() not in ("", "0"), \
+        "the capture missed the plaintext control: it does not see the WAN"
+    assert node.run("grep -c -a -F %s %s", token, PCAP).stdout.strip() == "0", \
+        "the replicated token crossed the WAN in clear"

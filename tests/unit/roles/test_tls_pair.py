@@ -1,0 +1,128 @@
+# -*- coding: utf-8 -*-
+"""common's tls_pair entry point, run by the real ansible-playbook on local hosts.
+
+Two DB servers in two DCs: a-db gets its certificate from the collection's CA (made on the first run in a
+temp directory), b-db has its own files. A second run changes nothing; check mode on a fresh controller
+changes nothing either.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+import os
+import re
+import stat
+import sys
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from ansible_collections.multidc.apim.tests.unit.plugins.module_utils.test_tls import Files, make_ca, make_cert
+from ansible_collections.multidc.apim.tests.unit.test_preflight_playbook import PLAYBOOK_BIN, run_playbook
+
+PLAYBOOK = """\
+---
+- name: Preflight
+  ansible.builtin.import_playbook: {preflight}
+
+- name: TLS pairs
+  hosts: db_servers
+  gather_facts: false
+  tasks:
+    - name: The pair of this host
+      ansible.builtin.include_role:
+        name: multidc.apim.common
+        tasks_from: tls_pair
+      vars:
+        common_tls_dir: "{tmp}/hosts/{{{{ inventory_hostname }}}}"
+        common_tls_owner: root
+        common_tls_names: "{{{{ ansible_facts.apim_topology.hosts[inventory_hostname].tls_names }}}}"
+        common_tls_notify: TLS files changed
+  handlers:
+    - name: TLS files changed
+      ansible.builtin.debug:
+        msg: "HANDLER ran on {{{{ inventory_hostname }}}}"
+"""
+
+pytestmark = pytest.mark.skipif(not os.path.exists(PLAYBOOK_BIN), reason='needs .venv/bin/ansible-playbook')
+
+
+@pytest.fixture()
+def setup(tmp_path):
+    ca = make_ca('user CA')
+    files = Files()
+    paths = files.give(ca, *make_cert(ca, ['b-db']))
+    user_dir = tmp_path / 'user'
+    user_dir.mkdir()
+    for path, data in files.items():
+        (user_dir / os.path.basename(path)).write_bytes(data)
+    lines = ['all:', '  vars:', '    apim_master_dc: dc1', '    apim_tls_ca_dir: %s/ca' % tmp_path,
+             '    apim_preflight_required_groups: [db_servers]',
+             '    ansible_connection: local', '    ansible_python_interpreter: %s' % sys.executable,
+             '  children:', '    datacenters:', '      children:',
+             '        dc1:', '          hosts:', '            a-db:',
+             '        dc2:', '          hosts:', '            b-db:']
+    lines += ['              %s: %s' % (variable, user_dir / os.path.basename(path)) for variable, path in paths.items()]
+    lines += ['    db_servers:', '      hosts:', '        a-db:', '        b-db:']
+    inventory = tmp_path / 'hosts.yml'
+    inventory.write_text('\n'.join(lines) + '\n')
+    playbook = tmp_path / 'tls.yml'
+    playbook.write_text(PLAYBOOK.format(preflight=os.path.join(os.path.dirname(PLAYBOOK_BIN), '..', '..', 'playbooks',
+                                                               'preflight.yml'), tmp=tmp_path))
+    return tmp_path, inventory, playbook, files
+
+
+def _recap(out, host):
+    return dict((k, int(v)) for k, v in re.findall(r'(\w+)=(\d+)', re.search(r'^%s\s+:(.*)$' % host, out, re.M).group(1)))
+
+
+def test_collection_ca_and_user_files_then_nothing_changes(setup):
+    tmp_path, inventory, playbook, files = setup
+    rc, out = run_playbook(tmp_path, playbook, inventory)
+    assert rc == 0, out[-4000:]
+    assert 'HANDLER ran on a-db' in out and 'HANDLER ran on b-db' in out
+
+    ca_dir = tmp_path / 'ca'
+    assert stat.S_IMODE((ca_dir / 'ca.key').stat().st_mode) == 0o600
+    ca = x509.load_pem_x509_certificate((ca_dir / 'ca.pem').read_bytes())
+    a_dir = tmp_path / 'hosts' / 'a-db'
+    cert = x509.load_pem_x509_certificate((a_dir / 'cert.pem').read_bytes())
+    cert.verify_directly_issued_by(ca)
+    assert cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(
+        x509.DNSName) == ['a-db']
+    key = serialization.load_pem_private_key((a_dir / 'key.pem').read_bytes(), password=None)
+    assert key.public_key().public_numbers() == cert.public_key().public_numbers()
+    assert stat.S_IMODE((a_dir / 'key.pem').stat().st_mode) == 0o600
+    assert (a_dir / 'ca.pem').read_bytes() == (ca_dir / 'ca.pem').read_bytes()
+    assert (ca_dir / 'issued' / 'a-db.pem').exists() and not (ca_dir / 'issued' / 'b-db.pem').exists()
+
+    b_dir = tmp_path / 'hosts' / 'b-db'
+    for name in ('ca.pem', 'cert.pem', 'key.pem'):
+        assert (b_dir / name).read_bytes() == files['/tls/%s' % name], name
+    assert stat.S_IMODE((b_dir / 'key.pem').stat().st_mode) == 0o600
+    assert "BEGIN PRIVATE KEY" not in out
+
+    rc, out = run_playbook(tmp_path, playbook, inventory)
+    assert rc == 0, out[-4000:]
+    assert _recap(out, 'a-db')['changed'] == 0 and _recap(out, 'b-db')['changed'] == 0, out[-2000:]
+    assert 'HANDLER ran' not in out
+
+
+def test_check_mode_on_a_fresh_controller_creates_nothing(setup):
+    tmp_path, inventory, playbook, dummy = setup
+    rc, out = run_playbook(tmp_path, playbook, inventory, '--check')
+    assert rc == 0, out[-4000:]
+    assert not (tmp_path / 'ca').exists()
+    assert not (tmp_path / 'hosts').exists()
+    assert _recap(out, 'a-db')['changed'] > 0
+
+
+def test_a_bad_user_certificate_fails_in_check_mode_before_any_host_is_touched(setup):
+    tmp_path, inventory, playbook, dummy = setup
+    (tmp_path / 'user' / 'cert.pem').write_bytes(make_cert(make_ca('another CA'), ['b-db'])[1].public_bytes(
+        serialization.Encoding.PEM))
+    rc, out = run_playbook(tmp_path, playbook, inventory, '--check')
+    assert rc != 0
+    assert 'host b-db: certificate %s/user/cert.pem was not signed by the CA in %s/user/ca.pem' % (
+        tmp_path, tmp_path) in ' '.join(out.split())
+    assert not (tmp_path / 'hosts').exists()
