@@ -122,8 +122,8 @@ def test_a_capture_on_the_wan_shows_no_replicated_value_but_does_show_plaintext(
     assert installed.rc == 0, installed.stderr
     token, marker = "token-%s" % uuid.uuid4().hex, "plaintext-%s" % uuid.uuid4().hex
     node.run("rm -f %s", PCAP)
-    started = node.run("setsid nohup timeout %d tcpdump -i any -U -s 0 -w %s 'tcp port 3306' >/dev/null 2>&1 &",
-                       CAPTURE_SECONDS, PCAP)
+    started = node.run("setsid nohup timeout %s tcpdump -i any -U -s 0 -w %s 'tcp port 3306' >/dev/null 2>&1 &",
+                       str(CAPTURE_SECONDS), PCAP)
     assert started.rc == 0, started.stderr
     deadline = time.monotonic() + 10
     while not node.file(PCAP).exists and time.monotonic() < deadline:
