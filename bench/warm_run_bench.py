@@ -9,7 +9,9 @@ containers apim-dc<i>-*, the lab's own group_vars), removes any lab left
 running, brings the N-DC lab up (playbooks/lab/up.yml), runs site.yml once
 cold and then twice warm, and prints the second warm run: wall time, task
 results per host (ok, skipped and failed; ok counts the changed ones) and how
-many changed. The lab is removed at the end unless --keep is given (then the
+many changed. Beside it, the floor: a play of FLOOR_TASKS ping tasks on every
+host of the same lab, so that the warm run can be read as a number of module
+runs per host at this machine's cost of one. The lab is removed at the end unless --keep is given (then the
 largest one stays up, under the names of inventories/lab plus dc3).
 
     python bench/warm_run_bench.py [--sizes 1 2 3] [--keep]
@@ -34,6 +36,13 @@ RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s
 FUNCTIONS = (("lb", "load_balancers"), ("mgr1", "apim_managers"), ("wkr1", "apim_workers"), ("wkr2", "apim_workers"),
              ("svn", "svn_servers"), ("db", "db_servers"))
 CROSSES_DCS = ("lb", "svn", "db")
+FLOOR_TASKS = 10
+FLOOR_PLAY = """\
+- name: The cost of one module run on every host at once
+  hosts: datacenters
+  gather_facts: false
+  tasks:
+""" + "".join("    - name: Ping %d\n      ansible.builtin.ping:\n" % n for n in range(FLOOR_TASKS))
 
 
 def inventory(directory, dcs):
@@ -86,6 +95,9 @@ def main(argv=None):
         largest = os.path.join(scratch, "largest")
         os.mkdir(largest)
         largest_extra = inventory(largest, max(args.sizes + [2]))
+        floor_play = os.path.join(scratch, "floor.yml")
+        with open(floor_play, "w") as handle:
+            handle.write(FLOOR_PLAY)
         try:
             for dcs in args.sizes:
                 directory = os.path.join(scratch, "dcs%d" % dcs)
@@ -96,16 +108,22 @@ def main(argv=None):
                 cold = playbook(directory, extra, "site.yml")
                 playbook(directory, extra, "site.yml")
                 warm = playbook(directory, extra, "site.yml")
-                rows.append((dcs, cold, warm))
-                print("%d DC(s): cold %.1f s, warm %.1f s" % (dcs, cold[0], warm[0]), flush=True)
+                floor = playbook(directory, extra, floor_play)[0] / FLOOR_TASKS
+                rows.append((dcs, cold, warm, floor))
+                print("%d DC(s): cold %.1f s, warm %.1f s, one module run on every host %.2f s"
+                      % (dcs, cold[0], warm[0], floor), flush=True)
         finally:
             if not args.keep:
                 playbook(largest, largest_extra, "playbooks/lab/down.yml")
-    header = ("DCs", "hosts", "warm (s)", "task results", "task results per host", "changed")
-    print("%-4s %6s %10s %14s %22s %8s" % header)
-    for dcs, dummy, (seconds, results, changed, hosts) in rows:
-        print("%-4d %6d %10.1f %14d %22.1f %8d" % (dcs, hosts, seconds, results, results / hosts, changed))
-    walls = dict((dcs, warm[0]) for dcs, dummy, warm in rows)
+    header = ("DCs", "hosts", "warm (s)", "task results", "task results per host", "changed", "floor (s)",
+              "warm / floor")
+    print("%-4s %6s %10s %14s %22s %8s %10s %13s" % header)
+    for dcs, dummy, (seconds, results, changed, hosts), floor in rows:
+        print("%-4d %6d %10.1f %14d %22.1f %8d %10.2f %13.1f" % (dcs, hosts, seconds, results, results / hosts,
+                                                                  changed, floor, seconds / floor))
+    print("floor: one ansible.builtin.ping on every host at once (mean of %d); warm / floor: the warm run in such "
+          "fleet-wide module runs" % FLOOR_TASKS)
+    walls = dict((dcs, warm[0]) for dcs, dummy, warm, dummy_floor in rows)
     if 2 in walls and 3 in walls:
         print("2 -> 3 DCs: the warm run takes %.2fx as long (target under 1.40x)" % (walls[3] / walls[2]))
     if 1 in walls and 2 in walls:
