@@ -119,8 +119,8 @@ def main(argv=None):
               "warm / floor")
     print("%-4s %6s %10s %14s %22s %8s %10s %13s" % header)
     for dcs, dummy, (seconds, results, changed, hosts), floor in rows:
-        print("%-4d %6d %10.1f %14d %22.1f %8d %10.2f %13.1f" % (dcs, hosts, seconds, results, results / hosts,
-                                                                  changed, floor, seconds / floor))
+        values = (dcs, hosts, seconds, results, results / hosts, changed, floor, seconds / floor)
+        print("%-4d %6d %10.1f %14d %22.1f %8d %10.2f %13.1f" % values)
     print("floor: one ansible.builtin.ping on every host at once (mean of %d); warm / floor: the warm run in such "
           "fleet-wide module runs" % FLOOR_TASKS)
     walls = dict((dcs, warm[0]) for dcs, dummy, warm, dummy_floor in rows)
