@@ -640,13 +640,14 @@ class _Builder:
                 self.fail('group all: %s must be a time like +825d, got %r; fix: correct it in group_vars/all'
                           % (name, value))
             self.tls[name[len('apim_tls_'):]] = value
-        self.tls_names = {}
+        self.tls_names, self.tls_files = {}, {}
         for host in self.all_hosts:
             if not set(self.host_functions.get(host, [])) & set(TLS_FUNCTIONS):
                 continue
             names = [self.address[host]] + ([host] if host != self.address[host] else [])
             self.tls_names[host] = names
             paths = dict((variable, self.hv(host, variable)) for variable, dummy in USER_FILES)
+            self.tls_files[host] = paths if any(paths.values()) else None
             if not enabled:
                 continue
             if any(paths.values()):
@@ -817,6 +818,8 @@ class _Builder:
                 'hazelcast_members': self.hz_host.get(host) if apim else None,
                 # The names of its certificate, on a server that the other DCs reach (docs/tls.md).
                 'tls_names': self.tls_names.get(host),
+                # The user's own certificate, key and CA bundle (controller paths); null: the collection's CA issues.
+                'tls_files': self.tls_files.get(host),
             }
         return {
             'master_dc': self.master,

@@ -146,6 +146,7 @@ def test_topology_names_each_db_server_by_address_and_inventory_name():
     assert topo['hosts']['dc1-db1']['tls_names'] == ['10.1.0.5', 'dc1-db1']
     assert topo['hosts']['dc2-db1']['tls_names'] == ['dc2-db1']
     assert topo['hosts']['dc1-mgr1']['tls_names'] is None
+    assert topo['hosts']['dc1-db1']['tls_files'] is None
 
 
 def test_topology_without_a_ca_lists_every_db_server_at_once():
@@ -187,3 +188,15 @@ def test_topology_checks_the_users_files_with_its_reader():
     assert info.value.violations == [
         "host dc1-db1: certificate /tls/cert.pem does not match the host's name dc1-db1; fix: issue it with "
         "DNS:dc1-db1 in its subjectAltName"]
+
+
+def test_topology_records_which_hosts_bring_their_own_files():
+    from ansible_collections.multidc.apim.plugins.module_utils.topology import build_topology
+    ca = make_ca()
+    files = Files()
+    inv = Inventory()
+    paths = files.give(ca, *make_cert(ca, ['dc2-db1']))
+    inv.hostvars['dc2-db1'].update(paths)
+    topo = build_topology(inv.groups, inv.hostvars, inv.dcs, read_file=files.read)
+    assert topo['hosts']['dc2-db1']['tls_files'] == paths
+    assert topo['hosts']['dc1-db1']['tls_files'] is None
