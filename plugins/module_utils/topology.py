@@ -93,6 +93,7 @@ HOST_VARIABLES = (
     'apim_hazelcast_members',
     'apim_hazelcast_port',
     'apim_svn_mode',
+    'apim_tls_in_dc',
     'db_replication_server_id',
 ) + tuple(variable for variable, dummy in USER_FILES)
 
@@ -110,9 +111,11 @@ DEFAULT_HAZELCAST_PORT = 4000
 SERVER_ID_STRIDE = 1000
 SERVER_ID_MAX = 4294967295
 SVN_MODES = ('master', 'mirror')
-# The servers that the other DCs reach over TLS (svnsync is not yet, docs/tls.md): each one gets a certificate
-# for its address and its inventory name.
-TLS_FUNCTIONS = ('db',)
+# The servers that the other DCs reach over TLS (docs/tls.md): each one gets a certificate for its address and its
+# inventory name.
+TLS_FUNCTIONS = ('db', 'svn')
+# Per DC (its group_vars): whether its APIM nodes also reach the DC's own servers over TLS.
+TLS_IN_DC_DEFAULT = True
 _NAMES_SHOWN = 5
 
 
@@ -202,6 +205,23 @@ class _Builder:
                 labels['(not set)'] = unset
             return None, labels
         return next(iter(values.values())), {}
+
+    def dc_switch(self, name, dc, default):
+        """A true/false setting of DC ``dc``: its hosts must agree (it belongs in the DC's group_vars)."""
+        seen = {}
+        for host in self.dc_hosts[dc]:
+            seen.setdefault(self.hv(host, name, default), []).append(host)
+        if len(seen) > 1:
+            detail = '; '.join('%r seen by %s' % (value, _names(hosts)) for value, hosts in sorted(
+                seen.items(), key=lambda item: repr(item[0])))
+            self.fail('group %s: hosts disagree on %s: %s; fix: set it once, in group_vars/%s' % (dc, name, detail, dc))
+            return default
+        value = next(iter(seen), default)
+        if not isinstance(value, bool):
+            self.fail('group %s: %s must be true or false, got %r; fix: correct it in group_vars/%s'
+                      % (dc, name, value, dc))
+            return default
+        return value
 
     def disagreement(self, name, seen, what):
         detail = '; '.join('%s seen by %s' % (value, _names(hosts)) for value, hosts in sorted(seen.items()))
@@ -740,8 +760,18 @@ class _Builder:
                 else:
                     self.fail('host %s: apim_svn_mode=mirror, but it is the SVN server of the master DC %s, which '
                               'must be the read/write master; fix: remove apim_svn_mode from %s' % (host, dc, host))
-            url = 'http://%s/svn/%s' % (self.address[host], repository)
-            self.svn_dc[dc] = {'host': host, 'address': self.address[host], 'url': url, 'mode': mode,
+            tls = self.tls['enabled']
+            tls_in_dc = tls and self.dc_switch('apim_tls_in_dc', dc, TLS_IN_DC_DEFAULT)
+            url = '%s://%s/svn/%s' % ('https' if tls else 'http', self.address[host], repository)
+            # What the DC's own APIM nodes use: plain HTTP only where the DC turned TLS off inside it.
+            node_url = url if tls_in_dc or not tls else 'http' + url[len('https'):]
+            # The CA bundle (on the controller) that clients of this server trust: the user's, else the collection's.
+            files = self.tls_files.get(host)
+            ca_file = None
+            if tls:
+                ca_file = files['apim_tls_ca_certificate'] if files else '%s/ca.pem' % (self.tls['ca_dir'],)
+            self.svn_dc[dc] = {'host': host, 'address': self.address[host], 'url': url, 'node_url': node_url,
+                               'tls': tls, 'plain_http': node_url.startswith('http:'), 'ca_file': ca_file, 'mode': mode,
                                'master': mode == 'master', 'read_only': mode != 'master'}
             if dc == self.master:
                 self.svn_master_url = url
@@ -807,7 +837,7 @@ class _Builder:
                 'depsync_committer': is_committer,
                 'depsync_mode': ('commit' if is_committer else 'checkout') if apim else None,
                 'publisher_enabled': self.publisher[host],
-                'svn_url': (dc_data['svn'] or {}).get('url'),
+                'svn_url': (dc_data['svn'] or {}).get('node_url'),
                 'svn_master_url': self.svn_master_url,
                 'db_endpoint': dc_data['db']['endpoint'],
                 'db_server_id': self.server_id.get(host),

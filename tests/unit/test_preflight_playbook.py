@@ -208,7 +208,7 @@ def deploy(tmp_path, host, enabled='true', commit='false', url=None, publisher=F
     (home / 'deployment' / 'server').mkdir(parents=True)  # every pack has it
     dc_svn = ('a' if host.startswith('a-') else 'b') + '-svn'
     (home / 'conf' / 'carbon.xml').write_text(CARBON % {
-        'enabled': enabled, 'commit': commit, 'url': url or 'http://%s/svn/apim/' % dc_svn})
+        'enabled': enabled, 'commit': commit, 'url': url or 'https://%s/svn/apim/' % dc_svn})
     if publisher:
         (home / 'deployment' / 'server' / 'jaggeryapps' / 'publisher').mkdir(parents=True)
     if publisher_war:  # APIM 2.x: the publisher's REST API web application
@@ -226,8 +226,8 @@ def test_verify_before_any_role_ran_reports_not_deployed(tmp_path):
     rc, out = run_playbook(tmp_path, VERIFY, verify_inventory(tmp_path))
     assert rc == 0, out
     assert re.search(r'node\s+function\s+reachable\s+depsync mode\s+publisher present', out), out
-    assert 'dc1 (master): SVN http://a-svn/svn/apim (master)' in out
-    assert 'dc2: SVN http://b-svn/svn/apim (mirror)' in out
+    assert 'dc1 (master): SVN https://a-svn/svn/apim (master)' in out
+    assert 'dc2: SVN https://b-svn/svn/apim (mirror)' in out
     assert table_row(out, 'b-mgr') == ['b-mgr', 'manager', 'yes', 'not deployed', 'not deployed', 'n/a', 'n/a']
     assert table_row(out, 'a-db') == ['a-db', 'db', 'yes', 'n/a', 'n/a', 'n/a', 'not deployed']
     assert table_row(out, 'a-svn') == ['a-svn', 'svn', 'yes', 'n/a', 'n/a', 'not deployed', 'n/a']
@@ -258,7 +258,7 @@ def test_verify_fails_on_real_state_violations(tmp_path):
                     r'host a-wkr: the publisher application is deployed in dc1',
                     r'host b-mgr: the publisher application is deployed in dc2',
                     r'host b-wkr: depsync AutoCommit is true but the committer is a-mgr',
-                    r"host b-wkr: depsync SvnUrl is 'http://a-svn/svn/apim', not the DC-local http://b-svn/svn/apim"):
+                    r"host b-wkr: depsync SvnUrl is 'http://a-svn/svn/apim', not the DC-local https://b-svn/svn/apim"):
         assert re.search(pattern, out), pattern
     assert table_row(out, 'b-wkr') == ['b-wkr', 'worker', 'yes', 'commit', 'no', 'n/a', 'n/a']
 

@@ -152,7 +152,7 @@ def test_real_inventory_dc_groups_come_from_the_tree(tmp_path):
     topo = result['ansible_facts']['apim_topology']
     assert sorted(topo['datacenters']) == ['dc1', 'dc2']
     assert 'bastion' not in topo['hosts']
-    assert topo['datacenters']['dc2']['svn']['url'] == 'http://b-svn/svn/apim'
+    assert topo['datacenters']['dc2']['svn']['url'] == 'https://b-svn/svn/apim'
 
 
 def test_real_inventory_dc_group_vars_that_disagree_are_reported(tmp_path):

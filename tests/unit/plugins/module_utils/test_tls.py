@@ -149,12 +149,13 @@ def test_topology_names_each_db_server_by_address_and_inventory_name():
     assert topo['hosts']['dc1-db1']['tls_files'] is None
 
 
-def test_topology_without_a_ca_lists_every_db_server_at_once():
+def test_topology_without_a_ca_lists_every_db_and_svn_server_at_once():
     inv = Inventory(dcs=('dc1', 'dc2', 'dc3'))
     inv.set_all('apim_tls_ca_dir', None)
     with pytest.raises(TopologyError) as info:
         inv.build()
-    assert [v.split(':')[0] for v in info.value.violations] == ['host dc1-db1', 'host dc2-db1', 'host dc3-db1']
+    assert sorted(v.split(':')[0] for v in info.value.violations) == [
+        'host %s-%s1' % (dc, kind) for dc in ('dc1', 'dc2', 'dc3') for kind in ('db', 'svn')]
     assert 'neither apim_tls_ca_dir nor apim_tls_certificate is set' in info.value.violations[0]
 
 
@@ -200,3 +201,58 @@ def test_topology_records_which_hosts_bring_their_own_files():
     topo = build_topology(inv.groups, inv.hostvars, inv.dcs, read_file=files.read)
     assert topo['hosts']['dc2-db1']['tls_files'] == paths
     assert topo['hosts']['dc1-db1']['tls_files'] is None
+
+
+def test_the_nodes_of_a_dc_trust_the_ca_bundle_its_svn_server_was_given():
+    from ansible_collections.multidc.apim.plugins.module_utils.topology import build_topology
+    ca = make_ca()
+    files = Files()
+    inv = Inventory()
+    paths = files.give(ca, *make_cert(ca, ['dc2-svn1']))
+    inv.hostvars['dc2-svn1'].update(paths)
+    topo = build_topology(inv.groups, inv.hostvars, inv.dcs, read_file=files.read)
+    assert topo['datacenters']['dc2']['svn']['ca_file'] == paths['apim_tls_ca_certificate']
+    assert topo['datacenters']['dc1']['svn']['ca_file'] == '/srv/multidc-ca/ca.pem'
+
+
+def test_svn_urls_are_https_across_dcs_and_inside_a_dc_by_default():
+    topo = Inventory(dcs=('dc1', 'dc2')).build()
+    assert topo['svn_master_url'] == 'https://dc1-svn1/svn/apim'
+    assert topo['svn_mirrors'] == {'dc2': 'https://dc2-svn1/svn/apim'}
+    assert topo['hosts']['dc2-mgr1']['svn_url'] == 'https://dc2-svn1/svn/apim'
+    assert topo['datacenters']['dc2']['svn']['plain_http'] is False
+    assert topo['datacenters']['dc2']['svn']['ca_file'] == '/srv/multidc-ca/ca.pem'
+    assert topo['hosts']['dc2-svn1']['tls_names'] == ['dc2-svn1']
+
+
+def test_a_dc_that_turns_tls_off_inside_it_keeps_https_across_dcs():
+    inv = Inventory(dcs=('dc1', 'dc2'))
+    inv.set_dc('dc2', 'apim_tls_in_dc', False)
+    topo = inv.build()
+    assert topo['hosts']['dc2-mgr1']['svn_url'] == 'http://dc2-svn1/svn/apim'
+    assert topo['datacenters']['dc2']['svn']['plain_http'] is True
+    assert topo['svn_mirrors'] == {'dc2': 'https://dc2-svn1/svn/apim'}
+    assert topo['hosts']['dc1-mgr1']['svn_url'] == 'https://dc1-svn1/svn/apim'
+
+
+def test_with_tls_off_every_svn_url_is_plain_http():
+    inv = Inventory(dcs=('dc1', 'dc2'))
+    inv.set_all('apim_tls', False)
+    topo = inv.build()
+    assert topo['svn_mirrors'] == {'dc2': 'http://dc2-svn1/svn/apim'}
+    assert topo['hosts']['dc1-mgr1']['svn_url'] == 'http://dc1-svn1/svn/apim'
+    assert topo['datacenters']['dc1']['svn']['ca_file'] is None
+
+
+@pytest.mark.parametrize('values, problem', [
+    ({'dc2-mgr1': False}, "group dc2: hosts disagree on apim_tls_in_dc: False seen by dc2-mgr1; True seen by "),
+    (dict.fromkeys(('dc2-mgr1', 'dc2-wkr1', 'dc2-wkr2', 'dc2-svn1', 'dc2-db1', 'dc2-lb1'), 'no'),
+     "group dc2: apim_tls_in_dc must be true or false, got 'no'; fix: correct it in group_vars/dc2"),
+])
+def test_apim_tls_in_dc_is_one_boolean_per_dc(values, problem):
+    inv = Inventory(dcs=('dc1', 'dc2'))
+    for host, value in values.items():
+        inv.hostvars[host]['apim_tls_in_dc'] = value
+    with pytest.raises(TopologyError) as info:
+        inv.build()
+    assert any(v.startswith(problem) for v in info.value.violations), info.value.violations

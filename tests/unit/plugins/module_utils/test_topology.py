@@ -128,8 +128,8 @@ def test_default_two_dc_topology():
     assert topo['depsync_committer'] == 'dc1-mgr1'
     assert topo['publishers'] == ['dc1-mgr1']
     dc1, dc2 = topo['datacenters']['dc1'], topo['datacenters']['dc2']
-    assert dc1['svn']['url'] == 'http://dc1-svn1/svn/apim'
-    assert dc2['svn']['url'] == 'http://dc2-svn1/svn/apim'
+    assert dc1['svn']['url'] == 'https://dc1-svn1/svn/apim'
+    assert dc2['svn']['url'] == 'https://dc2-svn1/svn/apim'
     assert dc2['svn']['mode'] == 'mirror' and dc1['svn']['mode'] == 'master'
     assert dc1['db']['endpoint'] == 'dc1-db1:3306'
     assert dc1['db']['server_ids'] == {'dc1-db1': SERVER_ID_STRIDE + 1}
@@ -212,7 +212,7 @@ VALID = [
         ('datacenters', 'dc3', 'db', 'auto_increment_offset'): 3,
         ('datacenters', 'dc1', 'db', 'auto_increment_increment'): 3,
         ('depsync_committer',): 'dc3-mgr1',
-        ('svn_master_url',): 'http://dc3-svn1/svn/apim',
+        ('svn_master_url',): 'https://dc3-svn1/svn/apim',
         ('datacenters', 'dc1', 'svn', 'mode'): 'mirror',
     }),
     ('default-committer-is-first-manager-by-name', {'managers': 3}, _managers_listed_in_reverse, {
@@ -242,12 +242,12 @@ VALID = [
         ('hosts', 'dc2-db1', 'db_server_id'): 12,
     }),
     ('apim-address', {}, _addresses, {
-        ('svn_master_url',): 'http://dc1-svn1.net/svn/apim',
+        ('svn_master_url',): 'https://dc1-svn1.net/svn/apim',
         ('datacenters', 'dc2', 'db', 'endpoint'): 'dc2-db1.net:3306',
         ('hosts', 'dc2-wkr1', 'address'): 'dc2-wkr1.net',
     }),
     ('custom-names', {}, _custom_names, {
-        ('datacenters', 'dc2', 'svn', 'url'): 'http://dc2-svn1/svn/depsync',
+        ('datacenters', 'dc2', 'svn', 'url'): 'https://dc2-svn1/svn/depsync',
         ('datacenters', 'dc2', 'db', 'endpoint'): 'dc2-db1:3307',
         ('datacenters', 'dc2', 'hazelcast', 'domain'): 'acme.dc2.domain',
     }),
@@ -822,7 +822,7 @@ def test_dc_key_manager_gateway_and_svn_mirrors():
     assert dcs['dc1']['gateway_address'] == 'dc1-lb1'
     assert dcs['dc3']['gateway_address'] == 'dc3-wkr1'  # no load balancer: the first worker
     assert topo['svn_master_host'] == 'dc1-svn1'
-    assert topo['svn_mirrors'] == {'dc2': 'http://dc2-svn1/svn/apim', 'dc3': 'http://dc3-svn1/svn/apim'}
+    assert topo['svn_mirrors'] == {'dc2': 'https://dc2-svn1/svn/apim', 'dc3': 'https://dc3-svn1/svn/apim'}
 
 
 def test_replication_peers_are_every_other_dc_in_dc_order():
