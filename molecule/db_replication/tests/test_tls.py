@@ -80,7 +80,7 @@ def _wait_io_running(node, connection):
 
 
 def test_a_new_certificate_is_served_while_replication_keeps_running(dcs):
-    issued = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "tls-ca", "issued", "dbr-dc2-db.pem")
+    issued = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "tls-ca", "issued", "dbr-dc2-db-mariadb.pem")
     before = _served_serial(dcs["dc1"], "dbr-dc2-db")
     assert before.startswith("serial="), before
     os.remove(issued)  # the next run signs dc2's certificate again: a new serial

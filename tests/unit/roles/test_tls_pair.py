@@ -36,6 +36,7 @@ PLAYBOOK = """\
       vars:
         common_tls_dir: "{tmp}/hosts/{{{{ inventory_hostname }}}}"
         common_tls_owner: root
+        common_tls_service: mariadb
         common_tls_names: "{{{{ ansible_facts.apim_topology.hosts[inventory_hostname].tls_names }}}}"
         common_tls_notify: TLS files changed
   handlers:
@@ -94,7 +95,7 @@ def test_collection_ca_and_user_files_then_nothing_changes(setup):
     assert key.public_key().public_numbers() == cert.public_key().public_numbers()
     assert stat.S_IMODE((a_dir / 'key.pem').stat().st_mode) == 0o600
     assert (a_dir / 'ca.pem').read_bytes() == (ca_dir / 'ca.pem').read_bytes()
-    assert (ca_dir / 'issued' / 'a-db.pem').exists() and not (ca_dir / 'issued' / 'b-db.pem').exists()
+    assert sorted(os.listdir(ca_dir / 'issued')) == ['a-db-mariadb.pem']
 
     b_dir = tmp_path / 'hosts' / 'b-db'
     for name in ('ca.pem', 'cert.pem', 'key.pem'):
