@@ -12,6 +12,10 @@ roles configured:
   (without the password);
 - like Carbon, it reads carbon.xml and axis2.xml once, at start: a change to
   either reaches it only through a restart;
+- like Carbon's JVM, which loads its trust store once, it reads the CA files
+  the node's svn client trusts (ssl-authority-files in /etc/subversion/servers)
+  once, at start, and its svn client trusts those and nothing added later;
+  an https SvnUrl whose certificate they do not verify fails, as in Carbon;
 - like Carbon, it takes a while to start: its port refuses connections for
   MULTIDC_APIM_STARTUP_SECONDS seconds (the worker_manager role's unit sets it
   from the topology's apim_node_startup_seconds; 20 when unset);
@@ -34,12 +38,14 @@ copy of <SvnUrl>[/-1234]/synapse-configs, commits local additions when
 AutoCommit is true and updates when AutoCheckout is true. Only that subtree
 is synchronized, so the publisher app never travels between DCs.
 """
+import configparser
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from xml.etree import ElementTree
@@ -49,6 +55,7 @@ CARBON_NS = "{http://wso2.org/projects/carbon/carbon.xml}"
 HTTP_BASE_PORT = 9763
 APPS = ("publisher", "store", "admin")
 DEFAULT_STARTUP_SECONDS = 20.0
+SVN_CLIENT_SERVERS = "/etc/subversion/servers"
 
 
 def startup_seconds():
@@ -110,9 +117,30 @@ def read_depsync(home):
     }
 
 
+def snapshot_svn_trust(servers=SVN_CLIENT_SERVERS):
+    """The CA certificates the node's svn client trusts now, copied aside: the file the server trusts until it stops."""
+    parser = configparser.RawConfigParser(strict=False)
+    parser.read(servers)
+    paths = [p.strip() for p in parser.get("global", "ssl-authority-files", fallback="").split(";") if p.strip()]
+    pems = []
+    for path in paths:
+        try:
+            with open(path, "rb") as handle:
+                pems.append(handle.read())
+        except OSError as exc:
+            sys.stderr.write("standin: cannot read the CA file %s: %s\n" % (path, exc))
+    if not pems:
+        return ""
+    handle, snapshot = tempfile.mkstemp(prefix="standin-trust-", suffix=".pem")
+    with os.fdopen(handle, "wb") as out:
+        out.write(b"\n".join(pems))
+    return snapshot
+
+
 def svn(settings, *args):
     command = ["svn", "--non-interactive", "--no-auth-cache", "--username", settings["user"],
-               "--password", settings["password"]] + list(args)
+               "--password", settings["password"],
+               "--config-option", "servers:global:ssl-authority-files=%s" % settings.get("trust", "")] + list(args)
     return subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
                           timeout=60, check=False)
 
@@ -209,6 +237,8 @@ class StandInServer(ThreadingHTTPServer):
         # takes effect only through a restart. The stand-in does the same.
         self.port = HTTP_BASE_PORT + read_offset(home)
         self.depsync = read_depsync(home)
+        if self.depsync:
+            self.depsync["trust"] = snapshot_svn_trust()
         self.clustering = read_clustering(home)
         self.depsync_status = "not started"
         ThreadingHTTPServer.__init__(self, ("0.0.0.0", self.port), Handler, bind_and_activate=False)

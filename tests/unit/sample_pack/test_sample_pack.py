@@ -292,3 +292,36 @@ def test_standin_refuses_connections_while_it_starts_as_carbon_does(tmp_path, pa
         process.wait(timeout=5)
     assert refused is not None and refused >= delay - 1, refused
     assert answered is not None and answered >= delay, answered
+
+
+def _load_standin():
+    spec = importlib.util.spec_from_file_location("standin_server", os.path.join(
+        os.path.dirname(BUILD_PY), "standin_server.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_standin_trusts_the_svn_client_cas_it_saw_at_start_and_nothing_added_later(tmp_path):
+    """Like Carbon's JVM with its trust store: a CA file changed after the start is not trusted until a restart."""
+    standin = _load_standin()
+    first, second = tmp_path / "first.pem", tmp_path / "second.pem"
+    first.write_text("FIRST CA\n")
+    second.write_text("SECOND CA\n")
+    servers = tmp_path / "servers"
+    servers.write_text("### comment\n[groups]\n[global]\n# a comment\nssl-authority-files = %s;%s\n" % (first, second))
+    snapshot = standin.snapshot_svn_trust(str(servers))
+    try:
+        first.write_text("A CA ADDED LATER\n")
+        with open(snapshot) as handle:
+            assert handle.read() == "FIRST CA\n\nSECOND CA\n"
+    finally:
+        os.remove(snapshot)
+
+
+def test_standin_without_a_configured_ca_trusts_no_extra_file(tmp_path):
+    standin = _load_standin()
+    servers = tmp_path / "servers"
+    servers.write_text("[global]\nhttp-timeout = 20\n")
+    assert standin.snapshot_svn_trust(str(servers)) == ""
+    assert standin.snapshot_svn_trust(str(tmp_path / "missing")) == ""
