@@ -3,21 +3,21 @@
 Every test acts on the real services (Apache + mod_dav_svn, svnsync, systemd
 units) of the scenario's containers and polls with a bound in time.
 """
-import os
 import re
 import time
 import uuid
 import xml.etree.ElementTree as ET
 
 import pytest
-import testinfra
 
-INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
+from conftest import host_named as _host
 # Hosts are picked per test below; this module needs no per-host parametrisation.
 testinfra_hosts = ["ansible://ds-dc1-svn"]
 
-MASTER_URL = "http://ds-dc1-svn/svn/apim"
-MIRROR_URL = "http://ds-dc2-svn/svn/apim"
+MASTER_URL = "https://ds-dc1-svn/svn/apim"
+MIRROR_URL = "https://ds-dc2-svn/svn/apim"
+# The deployment CA, as the svn_mirror role installs it on every SVN server.
+CA = "/etc/svn-mirror/tls/ca.pem"
 REPO = "/var/lib/svn/apim"
 DEPSYNC = ("depsync", "ds-depsync")
 SYNC = ("svnsync", "ds-svnsync")
@@ -33,22 +33,9 @@ RETRY_MAX_DELAY = 4
 RETRY_WINDOW = 20
 
 
-def _host(name):
-    return testinfra.get_host("ansible://" + name, ansible_inventory=INVENTORY)
-
-
-@pytest.fixture(scope="module")
-def master():
-    return _host("ds-dc1-svn")
-
-
-@pytest.fixture(scope="module")
-def mirror():
-    return _host("ds-dc2-svn")
-
-
 def _auth(account):
-    return "--non-interactive --no-auth-cache --username {} --password {}".format(*account)
+    return ("--non-interactive --no-auth-cache --username {} --password {} "
+            "--config-option servers:global:ssl-authority-files={}").format(account[0], account[1], CA)
 
 
 def put(host, url, name, content, account=DEPSYNC):
@@ -322,7 +309,7 @@ def test_carbon_xml_depsync(name, dc, committer):
     assert value("Enabled") == "true"
     assert value("AutoCommit") == ("true" if committer else "false")
     assert value("AutoCheckout") == "true"
-    assert value("SvnUrl") == "http://ds-%s-svn/svn/apim" % dc
+    assert value("SvnUrl") == "https://ds-%s-svn/svn/apim" % dc
     assert value("SvnUser") == "depsync"
     assert root.find("c:Axis2Config/c:DeploymentUpdateInterval", CARBON_NS).text.strip() == "10"
 
