@@ -678,6 +678,24 @@ class _Builder:
                           'fix: set apim_tls_ca_dir in group_vars/all to a directory on the controller for the '
                           'collection\'s CA (it holds the CA key: keep it out of the repository), or give this host '
                           'apim_tls_certificate, apim_tls_private_key and apim_tls_ca_certificate' % host)
+        # Inside each DC: whether its APIM nodes reach its SVN server and database over TLS too.
+        self.tls_in_dc = dict((dc, enabled and self.dc_switch('apim_tls_in_dc', dc, TLS_IN_DC_DEFAULT))
+                              for dc in self.order)
+        # The CA bundles that the APIM nodes of a DC trust: those of its SVN server and its database.
+        self.tls_ca_files = {}
+        for dc in self.order:
+            servers = self.dc_function_hosts[dc]['svn'] + self.dc_function_hosts[dc]['db']
+            files = set(self.ca_file(host) for host in servers) - {None}
+            self.tls_ca_files[dc] = sorted(files) if self.tls_in_dc[dc] else []
+
+    def ca_file(self, host):
+        """The CA bundle (a controller path) that clients of ``host`` trust: the user's, else the collection's."""
+        if not self.tls['enabled']:
+            return None
+        files = self.tls_files.get(host)
+        if files:
+            return files['apim_tls_ca_certificate']
+        return '%s/ca.pem' % (self.tls['ca_dir'],) if self.tls['ca_dir'] else None
 
     def rolling_restart(self):
         """How restarts of APIM nodes roll: order of the DCs, batch size, pauses and health waits."""
@@ -761,17 +779,12 @@ class _Builder:
                     self.fail('host %s: apim_svn_mode=mirror, but it is the SVN server of the master DC %s, which '
                               'must be the read/write master; fix: remove apim_svn_mode from %s' % (host, dc, host))
             tls = self.tls['enabled']
-            tls_in_dc = tls and self.dc_switch('apim_tls_in_dc', dc, TLS_IN_DC_DEFAULT)
             url = '%s://%s/svn/%s' % ('https' if tls else 'http', self.address[host], repository)
             # What the DC's own APIM nodes use: plain HTTP only where the DC turned TLS off inside it.
-            node_url = url if tls_in_dc or not tls else 'http' + url[len('https'):]
-            # The CA bundle (on the controller) that clients of this server trust: the user's, else the collection's.
-            files = self.tls_files.get(host)
-            ca_file = None
-            if tls:
-                ca_file = files['apim_tls_ca_certificate'] if files else '%s/ca.pem' % (self.tls['ca_dir'],)
+            node_url = url if self.tls_in_dc[dc] or not tls else 'http' + url[len('https'):]
             self.svn_dc[dc] = {'host': host, 'address': self.address[host], 'url': url, 'node_url': node_url,
-                               'tls': tls, 'plain_http': node_url.startswith('http:'), 'ca_file': ca_file, 'mode': mode,
+                               'tls': tls, 'plain_http': node_url.startswith('http:'), 'ca_file': self.ca_file(host),
+                               'mode': mode,
                                'master': mode == 'master', 'read_only': mode != 'master'}
             if dc == self.master:
                 self.svn_master_url = url
@@ -817,6 +830,9 @@ class _Builder:
                 'gateway_address': self.address[front[0]] if front else None,
                 'svn': self.svn_dc[dc],
                 'db': self.db_dc[dc],
+                # Its APIM nodes reach its SVN server and database over TLS (apim_tls_in_dc, docs/tls.md).
+                'tls_in_dc': self.tls_in_dc[dc],
+                'tls_ca_files': self.tls_ca_files[dc],
                 'hazelcast': self.hz_dc[dc],
             }
         hosts = {}

@@ -36,6 +36,16 @@ def test_the_replication_account_is_refused_without_tls_and_admitted_with_a_veri
     assert verified.rc == 0, verified.stderr
 
 
+def test_application_accounts_are_refused_without_tls_and_admitted_with_a_verified_one(dcs):
+    node, server = dcs["dc2"], "dbr-dc1-db.dbr-wan"
+    for user, password in (("wso2am", "molecule-am-secret"), ("wso2reg", "molecule-reg-secret")):
+        plaintext = node.run("mariadb -h %s -u %s -p%s --skip-ssl -e 'SELECT 1'", server, user, password)
+        assert plaintext.rc != 0 and "Access denied for user '%s'" % user in plaintext.stderr, plaintext.stderr
+        verified = node.run("mariadb -h %s -u %s -p%s --ssl --ssl-ca=%s --ssl-verify-server-cert -e 'SELECT 1'",
+                            server, user, password, CA)
+        assert verified.rc == 0, verified.stderr
+
+
 def test_a_peer_certificate_from_another_ca_stops_the_connection_with_a_certificate_error(dcs):
     node = dcs["dc3"]
     other_ca = "/etc/mysql/multidc-tls/other-ca.pem"
@@ -113,8 +123,8 @@ PCAP = "/tmp/multidc-wan.pcap"
 def test_a_capture_on_the_wan_shows_no_replicated_value_but_does_show_plaintext(dcs):
     """A packet capture at dc2 while dc1 writes a token: the replicated token never appears in clear.
 
-    The control proves the capture sees the WAN: a plaintext query to dc1 (an application account, which may
-    still log in without TLS inside a DC) does appear in it.
+    The control proves the capture sees the WAN: a plaintext login attempt to dc1, with a made-up user name that
+    the client sends before the server refuses it, does appear in it.
     """
     node = dcs["dc2"]
     installed = node.run("command -v tcpdump || (apt-get update -qq && "
@@ -136,14 +146,13 @@ def test_a_capture_on_the_wan_shows_no_replicated_value_but_does_show_plaintext(
         while scalar(node, "SELECT COUNT(*) FROM AM_API WHERE API_NAME = '%s'" % token) != "1":
             assert time.monotonic() < deadline, "the token did not reach dc2 within 30 s"
             time.sleep(0.5)
-        control = node.run("mariadb --skip-ssl -h dbr-dc1-db.dbr-wan -u wso2am -pmolecule-am-secret -e \"SELECT '%s'\"",
-                           marker)
-        assert control.rc == 0, control.stderr
+        control = node.run("mariadb --skip-ssl -h dbr-dc1-db.dbr-wan -u %s -pnothing -e 'SELECT 1'", marker[:40])
+        assert "Access denied for user '%s'" % marker[:40] in control.stderr, control.stderr
         time.sleep(1)
     finally:
         node.run("pkill -INT -x tcpdump")
     time.sleep(1)
-    assert node.run("grep -c -a -F %s %s", marker, PCAP).stdout.strip() not in ("", "0"), \
+    assert node.run("grep -c -a -F %s %s", marker[:40], PCAP).stdout.strip() not in ("", "0"), \
         "the capture missed the plaintext control: it does not see the WAN"
     assert node.run("grep -c -a -F %s %s", token, PCAP).stdout.strip() == "0", \
         "the replicated token crossed the WAN in clear"

@@ -96,7 +96,7 @@ def test_divergent_seed_rows_are_detected_and_repaired_keeping_every_row(dcs):
     assert rc != 0, output[-3000:]
     assert "repair_seed_rows.yml" in output and "AM_ALERT_TYPES" in output, output[-3000:]
 
-    session = dcs["dc2"].run("nohup timeout 60 mariadb -u wso2am -pmolecule-am-secret WSO2AM_DB "
+    session = dcs["dc2"].run("nohup timeout 60 mariadb -h 127.0.0.1 --ssl -u wso2am -pmolecule-am-secret WSO2AM_DB "
                              "-e 'SELECT SLEEP(50)' >/dev/null 2>&1 &")
     assert session.rc == 0, session.stderr
     _wait(lambda: scalar(dcs["dc2"], "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = 'wso2am'",

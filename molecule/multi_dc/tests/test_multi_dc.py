@@ -99,6 +99,28 @@ def test_only_the_committer_has_auto_commit_on_in_carbon_xml_and_in_the_running_
     assert_the_only_committer_is("mdc-dc1-mgr1")
 
 
+@pytest.mark.parametrize("name", ["mdc-dc1-wkr1", "mdc-dc2-mgr1"])
+def test_a_node_reaches_its_dcs_svn_and_database_over_tls_verified_by_what_it_trusts(name):
+    """The running node synchronizes over https, its datasources require verified TLS, and the CA bundle it was
+    given verifies the certificates its DC's SVN server and database present (docs/tls.md)."""
+    host, dc = node(name), name.split("-")[1]
+    status, body = http_get(host, "http://127.0.0.1:9763/")
+    identity = json.loads(body)
+    assert identity["depsync_settings"]["url"].startswith("https://mdc-%s-infra/svn/apim" % dc), identity
+    assert identity["depsync"] == "synchronized", identity
+    datasources = ElementTree.fromstring(host.file(CARBON_HOME + "/repository/conf/datasources/"
+                                                   "master-datasources.xml").content_string)
+    urls = [u.text.strip() for u in datasources.iter("url") if "mdc-%s-infra" % dc in u.text]
+    assert len(urls) == 2, urls
+    assert all(u.endswith("?autoReconnect=true&useSSL=true&requireSSL=true&verifyServerCertificate=true")
+               for u in urls), urls
+    for port, starttls in (("443", ()), ("3306", ("-starttls", "mysql"))):
+        verified = host.run("openssl s_client -connect mdc-%s-infra:%s " + " ".join(["%s"] * len(starttls)) +
+                            " -CAfile /etc/ssl/multidc-apim/dc-ca.pem -verify_hostname mdc-%s-infra "
+                            "-verify_return_error </dev/null", dc, port, *starttls, dc)
+        assert verified.rc == 0 and "Verify return code: 0 (ok)" in verified.stdout, (port, verified.stderr[-500:])
+
+
 @pytest.mark.parametrize("writer, reader", [("dc2", "dc1"), ("dc1", "dc2")])
 def test_db_rows_written_in_one_dc_are_visible_in_the_other(writer, reader):
     user = "e2e-%s-%s" % (writer, uuid.uuid4().hex[:8])

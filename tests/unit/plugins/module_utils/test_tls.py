@@ -213,6 +213,10 @@ def test_the_nodes_of_a_dc_trust_the_ca_bundle_its_svn_server_was_given():
     topo = build_topology(inv.groups, inv.hostvars, inv.dcs, read_file=files.read)
     assert topo['datacenters']['dc2']['svn']['ca_file'] == paths['apim_tls_ca_certificate']
     assert topo['datacenters']['dc1']['svn']['ca_file'] == '/srv/multidc-ca/ca.pem'
+    # Its database is signed by the collection's CA: the nodes trust both bundles.
+    assert topo['datacenters']['dc2']['tls_ca_files'] == sorted([paths['apim_tls_ca_certificate'],
+                                                                 '/srv/multidc-ca/ca.pem'])
+    assert topo['datacenters']['dc1']['tls_ca_files'] == ['/srv/multidc-ca/ca.pem']
 
 
 def test_svn_urls_are_https_across_dcs_and_inside_a_dc_by_default():
@@ -231,6 +235,8 @@ def test_a_dc_that_turns_tls_off_inside_it_keeps_https_across_dcs():
     topo = inv.build()
     assert topo['hosts']['dc2-mgr1']['svn_url'] == 'http://dc2-svn1/svn/apim'
     assert topo['datacenters']['dc2']['svn']['plain_http'] is True
+    assert (topo['datacenters']['dc2']['tls_in_dc'], topo['datacenters']['dc2']['tls_ca_files']) == (False, [])
+    assert topo['datacenters']['dc1']['tls_in_dc'] is True
     assert topo['svn_mirrors'] == {'dc2': 'https://dc2-svn1/svn/apim'}
     assert topo['hosts']['dc1-mgr1']['svn_url'] == 'https://dc1-svn1/svn/apim'
 
@@ -242,6 +248,7 @@ def test_with_tls_off_every_svn_url_is_plain_http():
     assert topo['svn_mirrors'] == {'dc2': 'http://dc2-svn1/svn/apim'}
     assert topo['hosts']['dc1-mgr1']['svn_url'] == 'http://dc1-svn1/svn/apim'
     assert topo['datacenters']['dc1']['svn']['ca_file'] is None
+    assert (topo['datacenters']['dc1']['tls_in_dc'], topo['datacenters']['dc1']['tls_ca_files']) == (False, [])
 
 
 @pytest.mark.parametrize('values, problem', [
