@@ -3,20 +3,23 @@
 
 Deploys the svn_mirror role for two DCs into its own containers (prefix
 ``svb-``: svb-dc1-svn is the master, svb-dc2-svn the read-only mirror; networks
-svb-dc1, svb-dc2, svb-wan), then commits N times on the master over HTTP as the
-depsync account and measures, for each commit, the time from the end of the
-commit to the moment the mirror serves that revision. Two runs:
+svb-dc1, svb-dc2, svb-wan), then commits N times on the master over HTTP(S)
+as the depsync account and measures, for each commit, the time from the end
+of the commit to the moment the mirror serves that revision. The runs, one
+after the other on the same containers:
 
 - push: the post-commit hook spools the revision, the path unit starts the
-  push at once (the default);
+  push at once (the default); once per --tls mode (on: HTTPS verified
+  against the deployment CA, the default; off: apim_tls=false, plain HTTP),
+  with the ratio of the p95s when both ran;
 - timer only: svn_mirror_push_enabled=false and a short timer interval
   (printed), i.e. what a mirror gets when the push is off or has failed.
 
-Prints p50/p95/max of both runs and removes its containers and networks.
-It asserts nothing (the target, p95 under 2 s with the push, is printed next
-to the measurement). Not part of the test suite.
+Prints p50/p95/max of each run and removes its containers and networks.
+It asserts nothing (the targets, p95 under 2 s with the push and TLS costing
+under 20%, are printed next to the measurement). Not part of the test suite.
 
-    python bench/svn_sync_bench.py [--commits 20] [--timer-interval 3s] [--keep]
+    python bench/svn_sync_bench.py [--commits 20] [--tls on,off] [--timer-interval 3s] [--keep]
 """
 import argparse
 import json
@@ -32,11 +35,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PREFIX = "svb-"
 MASTER, MIRROR = PREFIX + "dc1-svn", PREFIX + "dc2-svn"
 NETWORKS = [PREFIX + "dc1", PREFIX + "dc2", PREFIX + "wan"]
-MASTER_URL = "http://%s/svn/apim" % MASTER
-MIRROR_URL = "http://%s/svn/apim" % MIRROR
+URL = "%s://%s/svn/apim"
+# The deployment CA as svn_mirror installs it on every SVN server.
+CA = "/etc/svn-mirror/tls/ca.pem"
 DEPSYNC = ("depsync", "svb-depsync")
 IMAGE = os.environ.get("MULTIDC_LAB_IMAGE", "multidc-apim-base:bookworm")
 TARGET_P95 = 2.0
+TARGET_TLS_RATIO = 1.2
 
 # Only the two SVN containers: the preflight checks invariant 3 for
 # svn_servers alone (apim_preflight_required_groups).
@@ -52,6 +57,7 @@ all:
     apim_hazelcast_domain_prefix: wso2.am
     apim_svn_password: %(depsync_password)s
     apim_svn_sync_password: svb-svnsync
+    apim_tls_ca_dir: %(ca_dir)s
   children:
     datacenters:
       children:
@@ -63,7 +69,7 @@ all:
       vars:
         ansible_connection: community.docker.docker
       hosts: {svb-dc1-svn: {}, svb-dc2-svn: {}}
-""" % {"depsync_password": DEPSYNC[1]}
+"""
 
 PLAYBOOK = """
 - name: Bench containers
@@ -107,8 +113,9 @@ PLAYBOOK = """
 # Runs inside the master container: commit, then poll the mirror over HTTP.
 PROBE = r"""
 import json, subprocess, sys, time
-master_url, mirror_url, user, password, count = sys.argv[1:6]
-auth = ["--non-interactive", "--no-auth-cache", "--username", user, "--password", password]
+master_url, mirror_url, user, password, count, ca = sys.argv[1:7]
+auth = ["--non-interactive", "--no-auth-cache", "--username", user, "--password", password,
+        "--config-option", "servers:global:ssl-authority-files=" + ca]
 def mirror_rev():
     out = subprocess.run(["svn", "info", "--show-item", "revision"] + auth + [mirror_url],
                          capture_output=True, text=True)
@@ -149,10 +156,12 @@ def ansible(workdir, *extra):
         sys.exit("ansible-playbook failed, see %s" % log)
 
 
-def measure(commits):
+def measure(commits, tls):
+    scheme = "https" if tls else "http"
     run(["docker", "cp", "-", MASTER + ":/root/"], input=_tar("probe.py", PROBE.encode()))
-    probe = subprocess.run(["docker", "exec", MASTER, "python3", "/root/probe.py", MASTER_URL, MIRROR_URL,
-                            DEPSYNC[0], DEPSYNC[1], str(commits)], capture_output=True, text=True, check=False)
+    probe = subprocess.run(["docker", "exec", MASTER, "python3", "/root/probe.py", URL % (scheme, MASTER),
+                            URL % (scheme, MIRROR), DEPSYNC[0], DEPSYNC[1], str(commits), CA],
+                           capture_output=True, text=True, check=False)
     if probe.returncode:
         sys.exit("probe failed in %s:\n%s%s" % (MASTER, probe.stdout, probe.stderr))
     return json.loads(probe.stdout.strip().splitlines()[-1])
@@ -194,37 +203,50 @@ def cleanup():
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--commits", type=int, default=20)
+    parser.add_argument("--tls", default="on", help="push runs to make, in order: on, off or both (on,off)")
     parser.add_argument("--timer-interval", default="3s", help="fallback timer period of the timer-only run")
     parser.add_argument("--keep", action="store_true", help="leave the containers running")
     args = parser.parse_args()
     if args.commits < 20:
         parser.error("at least 20 commits")
+    modes = args.tls.split(",")
+    if not modes or set(modes) - {"on", "off"} or len(set(modes)) != len(modes):
+        parser.error("--tls takes on, off, or both separated by a comma")
     workdir = tempfile.mkdtemp(prefix="svn_sync_bench.")
     with open(os.path.join(workdir, "hosts.yml"), "w") as fh:
-        fh.write(INVENTORY)
+        fh.write(INVENTORY % {"depsync_password": DEPSYNC[1], "ca_dir": os.path.join(workdir, "ca")})
     with open(os.path.join(workdir, "site.yml"), "w") as fh:
         fh.write(PLAYBOOK)
     cleanup()
     started = time.monotonic()
+    push = {}
     try:
-        # A long timer during the push run, so it measures the push alone.
-        ansible(workdir, "-e", "svn_mirror_timer_interval=10min")
+        # A long timer during the push runs, so they measure the push alone.
+        for mode in modes:
+            ansible(workdir, "-e", json.dumps({"svn_mirror_timer_interval": "10min", "apim_tls": mode == "on"}))
+            push[mode] = measure(args.commits, mode == "on")
         deployed = time.monotonic() - started
-        push = measure(args.commits)
-        ansible(workdir, "-e", json.dumps({"svn_mirror_push_enabled": False,
+        ansible(workdir, "-e", json.dumps({"svn_mirror_push_enabled": False, "apim_tls": modes[-1] == "on",
                                            "svn_mirror_timer_interval": args.timer_interval}))
-        timer = measure(args.commits)
+        timer = measure(args.commits, modes[-1] == "on")
     finally:
         if not args.keep:
             cleanup()
     print("svn_sync_bench: commit on the master -> revision served by the mirror, %d commits each, "
-          "one at a time (deploy took %.0f s; log in %s)" % (args.commits, deployed, workdir))
-    print(summary("push hook (post-commit + FIFO socket)", push))
-    print(summary("timer only (interval %s)" % args.timer_interval, timer))
-    ok = sorted(x for x in push if x is not None)
-    if ok:
-        p95 = percentile(ok, 95)
-        print("target p95 < %.1f s with the push hook: %s" % (TARGET_P95, "met" if p95 < TARGET_P95 else "NOT met"))
+          "one at a time (deploys and push runs took %.0f s; log in %s)" % (args.commits, deployed, workdir))
+    p95 = {}
+    for mode in modes:
+        print(summary("push hook, TLS %s" % mode, push[mode]))
+        ok = sorted(x for x in push[mode] if x is not None)
+        if ok:
+            p95[mode] = percentile(ok, 95)
+            print("target p95 < %.1f s with the push hook: %s"
+                  % (TARGET_P95, "met" if p95[mode] < TARGET_P95 else "NOT met"))
+    print(summary("timer only (interval %s), TLS %s" % (args.timer_interval, modes[-1]), timer))
+    if len(p95) == 2:
+        ratio = p95["on"] / p95["off"]
+        print("p95 with TLS / without: %.2f (%.3f s / %.3f s); target < %.2f: %s"
+              % (ratio, p95["on"], p95["off"], TARGET_TLS_RATIO, "met" if ratio < TARGET_TLS_RATIO else "NOT met"))
 
 
 if __name__ == "__main__":
