@@ -26,9 +26,41 @@ stage() {
     fi
 }
 
-stage unit pytest tests/unit -q -p no:cacheprovider
-stage lint ansible-lint --profile production --offline
-stage sanity bash scripts/sanity.sh
+# The three static stages share nothing and leave the second core idle when
+# run one by one: they run side by side, each into its own log, printed whole
+# when all have ended, and each is reported as its own stage.
+side_by_side() {
+    local logs started=$SECONDS name rc failed=0
+    logs=$(mktemp -d)
+    declare -A pids=() ends=()
+    for name in "$@"; do
+        "stage_$name" >"$logs/$name" 2>&1 &
+        pids[$name]=$!
+    done
+    for name in "$@"; do
+        rc=0
+        wait "${pids[$name]}" || rc=$?
+        ends[$name]=$((SECONDS - started))
+        printf '\n===== %s (side by side with the others, %ds)\n' "$name" "${ends[$name]}"
+        cat "$logs/$name"
+        if [ "$rc" -eq 0 ]; then
+            SUMMARY+=("$(printf '%-15s ok     %4ds (side by side)' "$name" "${ends[$name]}")")
+        else
+            SUMMARY+=("$(printf '%-15s FAILED %4ds (exit %d)' "$name" "${ends[$name]}" "$rc")")
+            failed=$rc
+        fi
+    done
+    rm -rf "$logs"
+    if [ "$failed" -ne 0 ]; then
+        printf '\n%s\n' "${SUMMARY[@]}"
+        exit "$failed"
+    fi
+}
+stage_unit() { pytest tests/unit -q -p no:cacheprovider; }
+stage_lint() { ansible-lint --profile production --offline; }
+stage_sanity() { bash scripts/sanity.sh; }
+
+side_by_side unit lint sanity
 # CI proves the fresh path every run: no containers left over, and a base
 # image built from scratch, as on a new user's machine.
 if [ "${CI:-}" = "true" ]; then
