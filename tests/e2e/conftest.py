@@ -48,3 +48,20 @@ class Commands:
 @pytest.fixture(scope="session")
 def commands():
     return Commands()
+
+
+@pytest.fixture(scope="session")
+def fresh_lab(commands):
+    """Lab containers just created (playbooks/lab/up.yml), nothing deployed; removed at the end of the session.
+
+    The check-mode tests run on it first and prove they wrote nothing; the main job's `make lab` then finds the
+    containers of a new lab and nothing in them, as on a new machine (its up.yml step changes no container).
+    """
+    rc, output = commands.make("lab-down")
+    assert rc == 0, commands.tail(output)
+    try:
+        rc, output = commands.playbook("playbooks/lab/up.yml")
+        assert rc == 0, commands.tail(output)
+        yield
+    finally:
+        commands.make("lab-down")

@@ -2,25 +2,11 @@
 to the end and reports what a real run would change, touching nothing; with a
 deliberately wrong input it fails, naming the input.
 
-Runs before test_main_job.py (file order) and removes its lab afterwards, so
-the main job still starts from a fresh lab.
+Runs before test_main_job.py (file order), on the same fresh lab (conftest.py).
 """
 import pytest
 
 WRONG_SHA256 = "0" * 64
-
-
-@pytest.fixture(scope="module")
-def fresh_lab(commands):
-    """Lab containers just created (playbooks/lab/up.yml), nothing deployed; removed afterwards."""
-    rc, output = commands.make("lab-down")
-    assert rc == 0, commands.tail(output)
-    try:
-        rc, output = commands.playbook("playbooks/lab/up.yml")
-        assert rc == 0, commands.tail(output)
-        yield
-    finally:
-        commands.make("lab-down")
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,7 @@
-"""The README's main job, exactly as a new user runs it: `make lab` on a fresh
-lab, the load-balancer endpoints it prints answer, a second `make lab`
-reports changed=0 for every host, then `make lab-down`.
+"""The README's main job, as a new user runs it: `make lab` on a fresh lab
+(its containers made, nothing deployed in them), the load-balancer endpoints
+it prints answer, a second `make lab` reports changed=0 for every host, then
+`make lab-down`.
 
 The backends are the sample pack's stand-in servers (a TEST DOUBLE for WSO2
 API Manager). Requests go only to the lab's own load-balancer containers, a
@@ -19,16 +20,11 @@ ENDPOINT = re.compile(r"^\s+(dc\d+): gateway (https://\S+)\s+(http://\S+)\s+mana
 
 
 @pytest.fixture(scope="module")
-def runs(commands):
-    """Both `make lab` runs on a lab made fresh first; the lab is removed afterwards whatever happens."""
-    rc, output = commands.make("lab-down")
-    assert rc == 0, commands.tail(output)
-    try:
-        first = commands.make("lab")
-        second = commands.make("lab") if first[0] == 0 else None
-        yield first, second
-    finally:
-        commands.make("lab-down")
+def runs(fresh_lab, commands):
+    """Both `make lab` runs on a fresh lab (nothing deployed in it; conftest.py removes it afterwards)."""
+    first = commands.make("lab")
+    second = commands.make("lab") if first[0] == 0 else None
+    return first, second
 
 
 def test_make_lab_converges_a_fresh_lab(runs, commands):
