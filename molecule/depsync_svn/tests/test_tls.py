@@ -3,10 +3,15 @@
 Traffic goes only to the scenario's own containers; every wait and capture is bounded in time.
 """
 import base64
+import json
+import os
 import re
+import shutil
+import subprocess
 import time
 import uuid
 
+from conftest import host_named
 from test_depsync_svn import CA, DEPSYNC, MASTER_URL, MIRROR_URL, SYNC, push_log_since, put, wait_for, youngest
 
 testinfra_hosts = ["ansible://ds-dc1-svn"]
@@ -109,3 +114,57 @@ def test_a_capture_on_the_wan_shows_neither_the_sync_password_nor_the_artifact(m
         for form in plain_forms(secret):
             assert mirror.run("grep -c -a -F -e %s %s", form, PCAP).stdout.strip() == "0", \
                 "%s crossed the WAN in clear (as %s)" % (secret, form)
+
+
+def _converge_mirror(*extra):
+    binary = shutil.which("ansible-playbook")
+    assert binary, "ansible-playbook not on PATH"
+    proc = subprocess.run([binary, "-i", os.path.dirname(os.environ["MOLECULE_INVENTORY_FILE"]),
+                           os.path.join(os.environ["MOLECULE_SCENARIO_DIRECTORY"], "converge.yml"),
+                           "--limit", "ds-dc2-svn"] + list(extra),
+                          capture_output=True, text=True, timeout=300, check=False,
+                          env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0"))
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def test_a_dc_that_keeps_plain_http_inside_serves_it_to_its_own_nodes_only(master, mirror):
+    """apim_tls_in_dc: false (set here for the run, on the mirror only): plain HTTP for the listed clients."""
+    rc, output = _converge_mirror("-e", '{"apim_tls_in_dc": false}')
+    assert rc != 0
+    assert "so this server also serves plain HTTP, and nothing limits who may use it" in " ".join(output.split())
+    node = host_named("ds-dc2-mgr1")
+    address = mirror.check_output("getent hosts ds-dc2-mgr1").split()[0]
+    plain = MIRROR_URL.replace("https:", "http:") + "/"
+    try:
+        rc, output = _converge_mirror("-e", json.dumps({"apim_tls_in_dc": False,
+                                                        "svn_mirror_plain_http_clients": [address]}))
+        assert rc == 0, output[-3000:]
+        assert node.check_output("python3 -c %s %s", HTTP_GET, plain) == "401 challenge"
+        assert master.check_output("python3 -c %s %s", HTTP_GET, plain) == "403 no-challenge"
+    finally:
+        rc, output = _converge_mirror()
+    assert rc == 0, output[-3000:]
+    assert node.check_output("python3 -c %s %s", HTTP_GET, plain) == "403 no-challenge"
+
+
+def _served_serial(client, peer):
+    """The serial of the certificate ``peer`` presents on 443, verified against the CA and the name."""
+    return client.run("openssl s_client -connect %s:443 -servername %s -CAfile %s -verify_hostname %s "
+                      "-verify_return_error </dev/null 2>/dev/null | openssl x509 -noout -serial",
+                      peer, peer, CA, peer).stdout.strip()
+
+
+def test_a_new_certificate_is_served_and_the_next_commit_reaches_the_mirror(master, mirror):
+    issued = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "tls-ca", "issued", "ds-dc2-svn-apache.pem")
+    before = _served_serial(master, "ds-dc2-svn")
+    assert before.startswith("serial="), before
+    os.remove(issued)  # the next run signs the mirror's certificate again: a new serial
+    rc, output = _converge_mirror()
+    assert rc == 0, output[-3000:]
+    after = _served_serial(master, "ds-dc2-svn")
+    assert after.startswith("serial=") and after != before, (before, after)
+    since = int(time.time())
+    result = put(master, MASTER_URL, "rotated-%s.xml" % uuid.uuid4().hex[:8], "<rotated/>")
+    assert result.rc == 0, result.stderr
+    head = youngest(master)
+    assert wait_for(lambda: youngest(mirror) >= head), push_log_since(master, since)
