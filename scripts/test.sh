@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# The whole test suite, in the order a failure is cheapest to find:
-# unit tests, ansible-lint (production profile), ansible-test sanity, (with
-# CI=true) a fresh base image and no leftover containers, the README's main
-# job end to end (`make lab` twice, then `make lab-down`), then every
-# Molecule scenario, one stage each. Prints each stage's wall time.
+# The whole test suite, in the order a failure is cheapest to find: unit
+# tests, ansible-lint (production profile) and ansible-test sanity side by
+# side, (with CI=true) a fresh base image and no leftover containers, the
+# README's main job end to end (`make lab` twice, then `make lab-down`), then
+# every Molecule scenario, one stage each. Prints each stage's wall time.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO"
@@ -30,23 +30,28 @@ stage() {
 # run one by one: they run side by side, each into its own log, printed whole
 # when all have ended, and each is reported as its own stage.
 side_by_side() {
-    local logs started=$SECONDS name rc failed=0
+    local logs name rc took failed=0
     logs=$(mktemp -d)
-    declare -A pids=() ends=()
+    declare -A pids=()
     for name in "$@"; do
-        "stage_$name" >"$logs/$name" 2>&1 &
+        (
+            started=$SECONDS rc=0
+            "stage_$name" >"$logs/$name" 2>&1 || rc=$?
+            echo $((SECONDS - started)) >"$logs/$name.seconds"
+            exit "$rc"
+        ) &
         pids[$name]=$!
     done
     for name in "$@"; do
         rc=0
         wait "${pids[$name]}" || rc=$?
-        ends[$name]=$((SECONDS - started))
-        printf '\n===== %s (side by side with the others, %ds)\n' "$name" "${ends[$name]}"
+        took=$(cat "$logs/$name.seconds")
+        printf '\n===== %s (side by side with the others, %ds)\n' "$name" "$took"
         cat "$logs/$name"
         if [ "$rc" -eq 0 ]; then
-            SUMMARY+=("$(printf '%-15s ok     %4ds (side by side)' "$name" "${ends[$name]}")")
+            SUMMARY+=("$(printf '%-15s ok     %4ds (side by side)' "$name" "$took")")
         else
-            SUMMARY+=("$(printf '%-15s FAILED %4ds (exit %d)' "$name" "${ends[$name]}" "$rc")")
+            SUMMARY+=("$(printf '%-15s FAILED %4ds (exit %d)' "$name" "$took" "$rc")")
             failed=$rc
         fi
     done
