@@ -178,39 +178,33 @@ def test_topology_refuses_a_ca_dir_that_is_not_absolute(value, problem):
     assert any(v.startswith(problem) for v in info.value.violations), info.value.violations
 
 
-def test_topology_checks_the_users_files_with_its_reader():
+def build_with_user_files(host, names):
+    """The default inventory where ``host`` brings its own files, issued for ``names``: (topology, its paths)."""
     from ansible_collections.multidc.apim.plugins.module_utils.topology import build_topology
     ca = make_ca()
     files = Files()
     inv = Inventory()
-    inv.hostvars['dc1-db1'].update(files.give(ca, *make_cert(ca, ['somewhere-else'])))
+    paths = files.give(ca, *make_cert(ca, names))
+    inv.hostvars[host].update(paths)
+    return build_topology(inv.groups, inv.hostvars, inv.dcs, read_file=files.read), paths
+
+
+def test_topology_checks_the_users_files_with_its_reader():
     with pytest.raises(TopologyError) as info:
-        build_topology(inv.groups, inv.hostvars, inv.dcs, read_file=files.read)
+        build_with_user_files('dc1-db1', ['somewhere-else'])
     assert info.value.violations == [
         "host dc1-db1: certificate /tls/cert.pem does not match the host's name dc1-db1; fix: issue it with "
         "DNS:dc1-db1 in its subjectAltName"]
 
 
 def test_topology_records_which_hosts_bring_their_own_files():
-    from ansible_collections.multidc.apim.plugins.module_utils.topology import build_topology
-    ca = make_ca()
-    files = Files()
-    inv = Inventory()
-    paths = files.give(ca, *make_cert(ca, ['dc2-db1']))
-    inv.hostvars['dc2-db1'].update(paths)
-    topo = build_topology(inv.groups, inv.hostvars, inv.dcs, read_file=files.read)
+    topo, paths = build_with_user_files('dc2-db1', ['dc2-db1'])
     assert topo['hosts']['dc2-db1']['tls_files'] == paths
     assert topo['hosts']['dc1-db1']['tls_files'] is None
 
 
 def test_the_nodes_of_a_dc_trust_the_ca_bundle_its_svn_server_was_given():
-    from ansible_collections.multidc.apim.plugins.module_utils.topology import build_topology
-    ca = make_ca()
-    files = Files()
-    inv = Inventory()
-    paths = files.give(ca, *make_cert(ca, ['dc2-svn1']))
-    inv.hostvars['dc2-svn1'].update(paths)
-    topo = build_topology(inv.groups, inv.hostvars, inv.dcs, read_file=files.read)
+    topo, paths = build_with_user_files('dc2-svn1', ['dc2-svn1'])
     assert topo['datacenters']['dc2']['svn']['ca_file'] == paths['apim_tls_ca_certificate']
     assert topo['datacenters']['dc1']['svn']['ca_file'] == '/srv/multidc-ca/ca.pem'
     # Its database is signed by the collection's CA: the nodes trust both bundles.
