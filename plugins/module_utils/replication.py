@@ -11,7 +11,7 @@ the peers from the topology, and acts on the plan these return.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import datetime
+from ansible_collections.multidc.apim.plugins.module_utils.tls import CERTIFICATE_WARN_DAYS, certificate_days
 
 # The GTID mode every connection uses: it resumes from the replica's own position.
 USING_GTID = 'Slave_Pos'
@@ -84,19 +84,6 @@ def shared_ids(dcs, keys=('auto_increment_offset', 'gtid_domain_id', 'server_id'
             if others:
                 problems.append('DC %s has %s %s, and so does DC %s' % (dc['name'], key, dc[key], ', DC '.join(others)))
     return problems
-
-
-# Verify warns when a server's certificate has fewer days left.
-CERTIFICATE_WARN_DAYS = 30
-
-
-def certificate_days(not_after, now=None):
-    """Whole days until ``not_after`` (MariaDB's ``Ssl_server_not_after``, e.g. ``Feb 28 12:00:00 2029 GMT``)."""
-    if not not_after:
-        return None
-    end = datetime.datetime.strptime(' '.join(not_after.split()), '%b %d %H:%M:%S %Y GMT')
-    now = now or datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
-    return (end - now).days
 
 
 def _seconds_behind(row):

@@ -2,9 +2,10 @@
 # Copyright: multidc.apim contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The deployment CA's certificates: their names, and the checks the preflight runs on files a user gives.
+"""The deployment CA's certificates: their names, the checks the preflight runs on files a user gives, and what
+verify makes of the certificate a server presents.
 
-Runs on the controller only (the topology preflight); ``cryptography`` comes with ansible-core there.
+Runs on the controller only (the topology preflight, filters); ``cryptography`` comes with ansible-core there.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -12,6 +13,7 @@ __metaclass__ = type
 
 import datetime
 import ipaddress
+import re
 
 try:
     from cryptography import x509
@@ -20,6 +22,9 @@ try:
     HAS_CRYPTOGRAPHY = True
 except ImportError:  # pragma: no cover - ansible-core depends on cryptography
     HAS_CRYPTOGRAPHY = False
+
+# Verify warns when a server's certificate has fewer days left.
+CERTIFICATE_WARN_DAYS = 30
 
 # Host variables naming the files a user gives, instead of the collection's CA.
 USER_FILES = (('apim_tls_certificate', 'certificate'), ('apim_tls_private_key', 'private key'),
@@ -131,3 +136,28 @@ def user_file_problems(host, names, paths, read, now=None):
         problems.append('host %s: certificate %s was not signed by the CA in %s; fix: give the CA certificate that '
                         'issued it (a bundle may hold several)' % (host, path, paths['apim_tls_ca_certificate']))
     return problems
+
+
+def certificate_days(not_after, now=None):
+    """Whole days until ``not_after``, in OpenSSL's text form (``Feb 28 12:00:00 2029 GMT``, as MariaDB's
+    ``Ssl_server_not_after`` and ``openssl x509 -enddate`` print it); None when it is empty."""
+    if not not_after:
+        return None
+    end = datetime.datetime.strptime(' '.join(not_after.split()), '%b %d %H:%M:%S %Y GMT')
+    now = now or datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    return (end - now).days
+
+
+def served_certificate(probe, now=None):
+    """What a client that trusts the deployment CA makes of the certificate a TLS server presents.
+
+    :arg probe: the output of ``openssl s_client -verify_hostname NAME -CAfile CA`` reduced to its
+      ``Verify return code:`` line, followed by ``openssl x509 -noout -enddate`` of the certificate it received.
+    Returns ``{verified, reason, not_after, days}``; ``reason`` is OpenSSL's words for the verification result.
+    """
+    code = re.search(r'Verify return code: (-?\d+) \((.*)\)', probe or '')
+    not_after = re.search(r'^notAfter=(.+)$', probe or '', re.MULTILINE)
+    not_after = not_after.group(1).strip() if not_after else ''
+    return {'verified': bool(code) and code.group(1) == '0',
+            'reason': code.group(2) if code else 'no answer from the TLS probe',
+            'not_after': not_after, 'days': certificate_days(not_after, now)}

@@ -13,6 +13,8 @@ health (db_replication's ``health`` tasks) on the node and passes what it read h
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.multidc.apim.plugins.module_utils.tls import CERTIFICATE_WARN_DAYS, served_certificate
+
 
 def _depsync_mode(node, deployed, depsync):
     if node.get('depsync_mode') is None:
@@ -62,17 +64,38 @@ def apim_node_verdict(host, node, topology, deployed, depsync, publisher_deploye
     return {'depsync_mode': mode, 'publisher': publisher, 'violations': violations}
 
 
-def svn_tier_verdict(host, lag):
-    """``{svn, violations}``: the svn column of a host from svn_mirror's ``svn_mirror_lag``."""
+def svn_tier_verdict(host, lag, now=None):
+    """``{svn, violations, warnings}``: the svn column of a host from svn_mirror's ``svn_mirror_lag``.
+
+    With TLS (``lag.tls``: the host that checked and its probe's output), the column also says whether that host
+    verifies the certificate the server presents, and its days left; not verified is a violation, fewer than 30
+    days a warning.
+    """
     behind = int(lag['lag'])
     initialized = str(lag['initialized']).lower() == 'true'
     column = '%s r%s/r%s lag %d' % (lag['mode'], lag['mirror_revision'], lag['master_revision'], behind)
-    violations = []
+    violations, warnings = [], []
     if behind != 0 or not initialized:
         violations.append('host %s: SVN mirror of %s is %d revision(s) behind the master (initialized: %s); fix: check '
                           'the push unit and timer (journalctl -u svn-mirror-push@%s) on the master'
                           % (host, lag['dc'], behind, initialized, lag['dc']))
-    return {'svn': column, 'violations': violations}
+    tls = lag.get('tls')
+    if not tls:
+        return {'svn': column + '; TLS off', 'violations': violations, 'warnings': warnings}
+    served = served_certificate(tls['probe'], now)
+    if served['verified']:
+        column += '; TLS verified'
+    else:
+        column += '; TLS NOT verified'
+        violations.append('host %s: %s does not verify the certificate that %s presents (%s); fix: re-run site.yml '
+                          'to re-issue it from the deployment CA (docs/tls.md)'
+                          % (host, tls['client'], lag['url'], served['reason']))
+    if served['days'] is not None:
+        column += ', certificate %d d' % served['days']
+        if served['days'] < CERTIFICATE_WARN_DAYS:
+            warnings.append('host %s: the certificate that %s presents expires in %d day(s), on %s; fix: renew it '
+                            '(docs/tls.md)' % (host, lag['url'], served['days'], served['not_after']))
+    return {'svn': column, 'violations': violations, 'warnings': warnings}
 
 
 def replication_tier_column(health):

@@ -35,6 +35,17 @@ def test_make_lab_converges_a_fresh_lab(runs, commands):
     assert [h for h, (ok, changed, unreachable, failed) in hosts.items() if unreachable or failed] == []
 
 
+def test_verify_shows_every_cross_dc_link_encrypted_and_verified(runs, commands):
+    (rc, output), dummy = runs
+    assert rc == 0, commands.tail(output)
+    tables = output.split("TASK [Print the state of each DC]")[-1].split("TASK [")[0]
+    svn = re.findall(r"(?:master|mirror) r\d+/r\d+ lag \d+; TLS ([^,\n]*), certificate (\d+) d", tables)
+    assert [verdict for verdict, days in svn] == ["verified", "verified"], commands.tail(tables, 30)
+    replication = re.findall(r"dc\d lag \d+ s TLS (\S+); certificate (\d+) d", tables)
+    assert [verdict for verdict, days in replication] == ["verified", "verified"], commands.tail(tables, 30)
+    assert all(int(days) > 30 for dummy, days in svn + replication), commands.tail(tables, 30)
+
+
 def get(url, attempts=5):
     """(status, body) of a GET through a lab load balancer; bounded attempts, 5 s timeout each."""
     context = ssl.create_default_context()

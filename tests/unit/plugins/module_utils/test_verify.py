@@ -2,6 +2,8 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import datetime
+
 import pytest
 
 from ansible_collections.multidc.apim.plugins.module_utils.verify import (
@@ -56,10 +58,10 @@ def lag(mode='mirror', mine=7, master=7, initialized=True):
 
 
 @pytest.mark.parametrize('given, column, problem', [
-    (lag(), 'mirror r7/r7 lag 0', None),
-    (lag('master', 9, 9), 'master r9/r9 lag 0', None),
-    (lag(mine=5), 'mirror r5/r7 lag 2', 'SVN mirror of dc2 is 2 revision(s) behind the master (initialized: True)'),
-    (lag(initialized=False), 'mirror r7/r7 lag 0', 'behind the master (initialized: False)'),
+    (lag(), 'mirror r7/r7 lag 0; TLS off', None),
+    (lag('master', 9, 9), 'master r9/r9 lag 0; TLS off', None),
+    (lag(mine=5), 'mirror r5/r7 lag 2; TLS off', 'SVN mirror of dc2 is 2 revision(s) behind the master (initialized: True)'),
+    (lag(initialized=False), 'mirror r7/r7 lag 0; TLS off', 'behind the master (initialized: False)'),
 ], ids=['level', 'master', 'behind', 'not-initialized'])
 def test_svn_tier_verdict(given, column, problem):
     verdict = svn_tier_verdict('h', given)
@@ -71,6 +73,38 @@ def test_svn_tier_verdict(given, column, problem):
         assert problem in verdict['violations'][0]
         assert verdict['violations'][0].startswith('host h: ')
         assert 'svn-mirror-push@dc2' in verdict['violations'][0]
+
+
+NOW = datetime.datetime(2026, 11, 27, 12, 0, 0)
+PROBE = 'Verify return code: %s\nnotAfter=%s\n'
+
+
+@pytest.mark.parametrize('probe, column, problem, warning', [
+    (PROBE % ('0 (ok)', 'Feb 28 12:00:00 2029 GMT'), 'mirror r7/r7 lag 0; TLS verified, certificate 824 d', None, None),
+    (PROBE % ('0 (ok)', 'Dec  7 12:00:00 2026 GMT'), 'mirror r7/r7 lag 0; TLS verified, certificate 10 d', None,
+     'the certificate that https://dc2-svn/svn/apim presents expires in 10 day(s), on Dec  7 12:00:00 2026 GMT'),
+    (PROBE % ('21 (unable to verify the first certificate)', 'Nov 28 12:00:00 2026 GMT'),
+     'mirror r7/r7 lag 0; TLS NOT verified, certificate 1 d',
+     'dc1-svn does not verify the certificate that https://dc2-svn/svn/apim presents (unable to verify the first '
+     'certificate)', 'expires in 1 day(s)'),
+    (PROBE % ('62 (hostname mismatch)', 'Feb 28 12:00:00 2029 GMT'), 'mirror r7/r7 lag 0; TLS NOT verified, '
+     'certificate 824 d', '(hostname mismatch)', None),
+    ('Verify return code: -1 (no TLS handshake)\n', 'mirror r7/r7 lag 0; TLS NOT verified',
+     '(no TLS handshake)', None),
+    ('', 'mirror r7/r7 lag 0; TLS NOT verified', '(no answer from the TLS probe)', None),
+], ids=['verified', 'expires-soon', 'other-ca', 'wrong-name', 'no-handshake', 'no-output'])
+def test_svn_tier_verdict_with_tls(probe, column, problem, warning):
+    given = dict(lag(), url='https://dc2-svn/svn/apim', tls={'client': 'dc1-svn', 'probe': probe})
+    verdict = svn_tier_verdict('h', given, NOW)
+    assert verdict['svn'] == column
+    if problem:
+        assert len(verdict['violations']) == 1
+        assert problem in verdict['violations'][0] and verdict['violations'][0].startswith('host h: ')
+    else:
+        assert verdict['violations'] == []
+    assert len(verdict['warnings']) == (1 if warning else 0)
+    if warning:
+        assert warning in verdict['warnings'][0] and verdict['warnings'][0].startswith('host h: ')
 
 
 def test_replication_tier_column():
