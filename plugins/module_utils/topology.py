@@ -65,6 +65,9 @@ GLOBAL_VARIABLES = {
     # collection's CA lives in apim_tls_ca_dir on the controller.
     'apim_tls': True,
     'apim_tls_ca_dir': None,
+    # During a rollover of that CA, the other one (the next, then the old):
+    # trusted everywhere beside it, it issues nothing.
+    'apim_tls_ca_rollover_dir': None,
     # Validity of what that CA issues (community.crypto's time specs).
     'apim_tls_ca_not_after': '+3650d',
     'apim_tls_certificate_not_after': '+825d',
@@ -643,15 +646,19 @@ class _Builder:
             self.fail('group all: apim_tls must be true or false, got %r; fix: correct it in group_vars/all'
                       % (enabled,))
             enabled = True
-        ca_dir, seen = self.setting('apim_tls_ca_dir', self.all_hosts)
-        if seen:
-            self.disagreement('apim_tls_ca_dir', seen, 'one deployment CA signs every certificate')
-            ca_dir = None
-        elif ca_dir is not None and (not isinstance(ca_dir, str) or not ca_dir.startswith('/')):
-            self.fail('group all: apim_tls_ca_dir must be an absolute directory on the controller, got %r; fix: '
-                      'correct it in group_vars/all' % (ca_dir,))
-            ca_dir = None
-        self.tls = {'enabled': enabled, 'ca_dir': ca_dir}
+        ca_dir = self.controller_dir('apim_tls_ca_dir')
+        rollover_dir = self.controller_dir('apim_tls_ca_rollover_dir')
+        if rollover_dir is not None and rollover_dir.rstrip('/') == (ca_dir or '').rstrip('/'):
+            self.fail('group all: apim_tls_ca_rollover_dir is apim_tls_ca_dir (%s); fix: give the other CA of the '
+                      'rollover its own directory (docs/tls.md, "A new CA")' % (ca_dir,))
+            rollover_dir = None
+        elif rollover_dir is not None and ca_dir is None:
+            self.fail('group all: apim_tls_ca_rollover_dir is set without apim_tls_ca_dir; fix: set both, or neither '
+                      '(docs/tls.md, "A new CA")')
+            rollover_dir = None
+        # The CA bundle of the collection's CA that every client trusts: its CA and the rollover's.
+        self.tls = {'enabled': enabled, 'ca_dir': ca_dir, 'rollover_dir': rollover_dir,
+                    'ca_bundle': '%s/trusted.pem' % ca_dir.rstrip('/') if ca_dir else None}
         for name in ('apim_tls_ca_not_after', 'apim_tls_certificate_not_after'):
             value, seen = self.setting(name, self.all_hosts)
             if seen:
@@ -688,6 +695,18 @@ class _Builder:
             files = set(self.ca_file(host) for host in servers) - {None}
             self.tls_ca_files[dc] = sorted(files) if self.tls_in_dc[dc] else []
 
+    def controller_dir(self, name):
+        """The value of ``name``, a directory on the controller that one setting of group all gives, or None."""
+        value, seen = self.setting(name, self.all_hosts)
+        if seen:
+            self.disagreement(name, seen, 'one deployment CA signs every certificate')
+            return None
+        if value is not None and (not isinstance(value, str) or not value.startswith('/')):
+            self.fail('group all: %s must be an absolute directory on the controller, got %r; fix: correct it in '
+                      'group_vars/all' % (name, value))
+            return None
+        return value
+
     def ca_file(self, host):
         """The CA bundle (a controller path) that clients of ``host`` trust: the user's, else the collection's."""
         if not self.tls['enabled']:
@@ -695,7 +714,7 @@ class _Builder:
         files = self.tls_files.get(host)
         if files:
             return files['apim_tls_ca_certificate']
-        return '%s/ca.pem' % (self.tls['ca_dir'],) if self.tls['ca_dir'] else None
+        return self.tls['ca_bundle']
 
     def rolling_restart(self):
         """How restarts of APIM nodes roll: order of the DCs, batch size, pauses and health waits."""

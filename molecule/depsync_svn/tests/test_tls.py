@@ -6,12 +6,11 @@ import base64
 import json
 import os
 import re
-import shutil
 import subprocess
 import time
 import uuid
 
-from conftest import host_named
+from conftest import host_named, run_playbook
 from test_depsync_svn import CA, DEPSYNC, MASTER_URL, MIRROR_URL, SYNC, push_log_since, put, wait_for, youngest
 
 testinfra_hosts = ["ansible://ds-dc1-svn"]
@@ -39,6 +38,13 @@ def plain_forms(secret):
         encoded = base64.b64encode(b"x" * pad + secret.encode()).decode()
         forms.append(encoded[4:-4])
     return forms
+
+
+def test_verify_shows_each_svn_server_verified_by_the_master_with_its_days_left():
+    rc, output = run_playbook("../../playbooks/verify.yml", "--limit", "svn_servers")
+    assert rc == 0, output[-3000:]
+    cells = re.findall(r"(?:master|mirror) r\d+/r\d+ lag 0; TLS verified, certificate (\d+) d", output)
+    assert len(cells) == 2 and all(int(days) > 300 for days in cells), output[-3000:]
 
 
 def test_the_push_runs_over_https_and_trusts_only_the_deployment_ca(master, mirror):
@@ -78,6 +84,12 @@ def test_a_mirror_with_a_certificate_of_another_ca_stops_the_push_naming_it(mast
         assert re.search(r"^dc2: mirror %s presents a certificate that the trusted CA \(%s\) does not verify: "
                          r".*E230001.*; the timer retries$" % (re.escape(MIRROR_URL), re.escape(CA)),
                          log, re.MULTILINE), log
+        # verify names the link and the reason, and fails.
+        rc, output = run_playbook("../../playbooks/verify.yml", "--limit", "svn_servers")
+        assert rc != 0, output[-3000:]
+        assert ("host ds-dc2-svn: ds-dc1-svn does not verify the certificate that %s presents (" % MIRROR_URL
+                in " ".join(output.split())), output[-3000:]
+        assert re.search(r"mirror r\d+/r\d+ lag \d+; TLS NOT verified, certificate 0 d", output), output[-3000:]
     finally:
         mirror.run("cp -p /root/cert.pem /root/key.pem %s/ && systemctl reload apache2", TLS_DIR)
         master.run("systemctl reset-failed svn-mirror-push@dc2.service")
@@ -117,14 +129,7 @@ def test_a_capture_on_the_wan_shows_neither_the_sync_password_nor_the_artifact(m
 
 
 def _converge_mirror(*extra):
-    binary = shutil.which("ansible-playbook")
-    assert binary, "ansible-playbook not on PATH"
-    proc = subprocess.run([binary, "-i", os.path.dirname(os.environ["MOLECULE_INVENTORY_FILE"]),
-                           os.path.join(os.environ["MOLECULE_SCENARIO_DIRECTORY"], "converge.yml"),
-                           "--limit", "ds-dc2-svn"] + list(extra),
-                          capture_output=True, text=True, timeout=300, check=False,
-                          env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0"))
-    return proc.returncode, proc.stdout + proc.stderr
+    return run_playbook("converge.yml", "--limit", "ds-dc2-svn", *extra)
 
 
 def test_a_dc_that_keeps_plain_http_inside_serves_it_to_its_own_nodes_only(master, mirror):
@@ -168,3 +173,70 @@ def test_a_new_certificate_is_served_and_the_next_commit_reaches_the_mirror(mast
     assert result.rc == 0, result.stderr
     head = youngest(master)
     assert wait_for(lambda: youngest(mirror) >= head), push_log_since(master, since)
+
+
+def _issuer_served(client, peer):
+    """The issuer of the certificate ``peer`` presents on 443, as ``client`` receives it."""
+    return client.check_output("openssl s_client -connect %s:443 -servername %s </dev/null 2>/dev/null "
+                               "| openssl x509 -noout -issuer -nameopt multiline | sed -n 's/^ *commonName *= //p'",
+                               peer, peer)
+
+
+def _verifies_with(client, peer, ca):
+    return client.run("openssl s_client -connect %s:443 -servername %s -CAfile %s -verify_hostname %s "
+                      "-verify_return_error </dev/null >/dev/null 2>&1", peer, peer, ca, peer).rc == 0
+
+
+def _ca_common_name(ca_dir):
+    return subprocess.check_output(["openssl", "x509", "-noout", "-subject", "-nameopt", "multiline", "-in",
+                                    os.path.join(ca_dir, "ca.pem")], text=True).split("commonName", 1)[1] \
+        .split("=", 1)[1].strip()
+
+
+def _commit_reaches_the_mirror(master, mirror, label):
+    since = int(time.time())
+    result = put(master, MASTER_URL, "%s-%s.xml" % (label, uuid.uuid4().hex[:8]), "<%s/>" % label)
+    assert result.rc == 0, result.stderr
+    head = youngest(master)
+    assert wait_for(lambda: youngest(mirror) >= head), push_log_since(master, since)
+
+
+def test_a_new_ca_rolls_over_in_three_runs_and_every_push_verifies(master, mirror):
+    """docs/tls.md, "A new CA": the next CA trusted beside the old, then issuing, then alone. Runs last: the
+    scenario ends on the new CA."""
+    old_dir = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "tls-ca")
+    new_dir = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "tls-ca-next")
+    servers = ("--limit", "svn_servers", "-e")
+    old_name = _ca_common_name(old_dir)
+    for host in (master, mirror):
+        host.check_output("cp %s/ca.pem /root/old-ca.pem", TLS_DIR)
+    assert _issuer_served(master, "ds-dc2-svn") == old_name
+
+    # 1. The next CA is made and trusted everywhere beside the old one, which still issues.
+    rc, output = run_playbook("converge.yml", *servers, json.dumps({"apim_tls_ca_rollover_dir": new_dir}))
+    assert rc == 0, output[-3000:]
+    new_name = _ca_common_name(new_dir)
+    assert new_name != old_name
+    for host in (master, mirror):
+        assert host.check_output("grep -c 'BEGIN CERTIFICATE' %s/ca.pem", TLS_DIR) == "2"
+    assert _issuer_served(master, "ds-dc2-svn") == old_name
+    _commit_reaches_the_mirror(master, mirror, "rollover-trusted")
+
+    # 2. The next CA issues every certificate; the old one stays trusted.
+    rc, output = run_playbook("converge.yml", *servers, json.dumps({"apim_tls_ca_dir": new_dir,
+                                                                    "apim_tls_ca_rollover_dir": old_dir}))
+    assert rc == 0, output[-3000:]
+    assert _issuer_served(master, "ds-dc2-svn") == new_name
+    assert _issuer_served(mirror, "ds-dc1-svn") == new_name
+    _commit_reaches_the_mirror(master, mirror, "rollover-issued")
+
+    # 3. The old CA is no longer trusted anywhere.
+    rc, output = run_playbook("converge.yml", *servers, json.dumps({"apim_tls_ca_dir": new_dir}))
+    assert rc == 0, output[-3000:]
+    for host in (master, mirror):
+        assert host.check_output("grep -c 'BEGIN CERTIFICATE' %s/ca.pem", TLS_DIR) == "1"
+        assert host.check_output("openssl x509 -noout -subject -nameopt multiline -in %s/ca.pem", TLS_DIR) \
+            .split("commonName", 1)[1].split("=", 1)[1].strip() == new_name
+    assert _verifies_with(master, "ds-dc2-svn", CA)
+    assert not _verifies_with(master, "ds-dc2-svn", "/root/old-ca.pem")
+    _commit_reaches_the_mirror(master, mirror, "rollover-done")

@@ -127,3 +127,38 @@ def test_a_bad_user_certificate_fails_in_check_mode_before_any_host_is_touched(s
     assert 'host b-db: certificate %s/user/cert.pem was not signed by the CA in %s/user/ca.pem' % (
         tmp_path, tmp_path) in ' '.join(out.split())
     assert not (tmp_path / 'hosts').exists()
+
+
+def _certificates(path):
+    return x509.load_pem_x509_certificates(path.read_bytes())
+
+
+def test_a_rollover_to_a_new_collection_ca_in_three_runs(setup):
+    """docs/tls.md, "A new CA, the collection's": trusted beside the old one, then issuing, then alone."""
+    tmp_path, inventory, playbook, dummy = setup
+    old_dir, new_dir, a_dir = tmp_path / 'ca', tmp_path / 'ca-next', tmp_path / 'hosts' / 'a-db'
+    rc, out = run_playbook(tmp_path, playbook, inventory)
+    assert rc == 0, out[-4000:]
+    old_ca = x509.load_pem_x509_certificate((old_dir / 'ca.pem').read_bytes())
+
+    rc, out = run_playbook(tmp_path, playbook, inventory, '-e', 'apim_tls_ca_rollover_dir=%s' % new_dir)
+    assert rc == 0, out[-4000:]
+    new_ca = x509.load_pem_x509_certificate((new_dir / 'ca.pem').read_bytes())
+    assert new_ca.subject != old_ca.subject and new_ca.public_key() != old_ca.public_key()
+    assert sorted(_certificates(a_dir / 'ca.pem'), key=str) == sorted([old_ca, new_ca], key=str)
+    x509.load_pem_x509_certificate((a_dir / 'cert.pem').read_bytes()).verify_directly_issued_by(old_ca)
+    assert 'HANDLER ran on a-db' in out and 'HANDLER ran on b-db' not in out
+    bundle = (a_dir / 'ca.pem').read_bytes()
+
+    rc, out = run_playbook(tmp_path, playbook, inventory, '-e', 'apim_tls_ca_dir=%s' % new_dir,
+                           '-e', 'apim_tls_ca_rollover_dir=%s' % old_dir)
+    assert rc == 0, out[-4000:]
+    x509.load_pem_x509_certificate((a_dir / 'cert.pem').read_bytes()).verify_directly_issued_by(new_ca)
+    assert (a_dir / 'ca.pem').read_bytes() == bundle
+    assert 'HANDLER ran on a-db' in out
+
+    rc, out = run_playbook(tmp_path, playbook, inventory, '-e', 'apim_tls_ca_dir=%s' % new_dir)
+    assert rc == 0, out[-4000:]
+    assert _certificates(a_dir / 'ca.pem') == [new_ca]
+    assert (old_dir / 'ca.key').exists(), 'the old CA is the operator\'s to destroy'
+    assert 'HANDLER ran on a-db' in out and _recap(out, 'b-db')['changed'] == 0

@@ -141,7 +141,8 @@ def test_topology_names_each_db_server_by_address_and_inventory_name():
     inv = Inventory()
     inv.hostvars['dc1-db1']['apim_address'] = '10.1.0.5'
     topo = inv.build()
-    assert topo['tls'] == {'enabled': True, 'ca_dir': '/srv/multidc-ca', 'ca_not_after': '+3650d',
+    assert topo['tls'] == {'enabled': True, 'ca_dir': '/srv/multidc-ca', 'rollover_dir': None,
+                           'ca_bundle': '/srv/multidc-ca/trusted.pem', 'ca_not_after': '+3650d',
                            'certificate_not_after': '+825d'}
     assert topo['hosts']['dc1-db1']['tls_names'] == ['10.1.0.5', 'dc1-db1']
     assert topo['hosts']['dc2-db1']['tls_names'] == ['dc2-db1']
@@ -178,6 +179,30 @@ def test_topology_refuses_a_ca_dir_that_is_not_absolute(value, problem):
     assert any(v.startswith(problem) for v in info.value.violations), info.value.violations
 
 
+def test_a_rollover_ca_is_trusted_beside_the_ca_through_one_bundle():
+    inv = Inventory()
+    inv.set_all('apim_tls_ca_rollover_dir', '/srv/multidc-ca-next')
+    topo = inv.build()
+    assert (topo['tls']['ca_dir'], topo['tls']['rollover_dir']) == ('/srv/multidc-ca', '/srv/multidc-ca-next')
+    assert topo['datacenters']['dc1']['tls_ca_files'] == ['/srv/multidc-ca/trusted.pem']
+
+
+@pytest.mark.parametrize('ca_dir, rollover_dir, problem', [
+    ('/srv/ca', '/srv/ca/', 'group all: apim_tls_ca_rollover_dir is apim_tls_ca_dir (/srv/ca); fix: give the other '
+                            'CA of the rollover its own directory'),
+    (None, '/srv/ca-next', 'group all: apim_tls_ca_rollover_dir is set without apim_tls_ca_dir; fix: set both'),
+    ('/srv/ca', 'next', "group all: apim_tls_ca_rollover_dir must be an absolute directory on the controller, "
+                        "got 'next'"),
+], ids=['same-dir', 'no-ca-dir', 'relative'])
+def test_topology_refuses_a_rollover_dir_it_cannot_use(ca_dir, rollover_dir, problem):
+    inv = Inventory()
+    inv.set_all('apim_tls_ca_dir', ca_dir)
+    inv.set_all('apim_tls_ca_rollover_dir', rollover_dir)
+    with pytest.raises(TopologyError) as info:
+        inv.build()
+    assert any(v.startswith(problem) for v in info.value.violations), info.value.violations
+
+
 def build_with_user_files(host, names):
     """The default inventory where ``host`` brings its own files, issued for ``names``: (topology, its paths)."""
     from ansible_collections.multidc.apim.plugins.module_utils.topology import build_topology
@@ -206,11 +231,11 @@ def test_topology_records_which_hosts_bring_their_own_files():
 def test_the_nodes_of_a_dc_trust_the_ca_bundle_its_svn_server_was_given():
     topo, paths = build_with_user_files('dc2-svn1', ['dc2-svn1'])
     assert topo['datacenters']['dc2']['svn']['ca_file'] == paths['apim_tls_ca_certificate']
-    assert topo['datacenters']['dc1']['svn']['ca_file'] == '/srv/multidc-ca/ca.pem'
+    assert topo['datacenters']['dc1']['svn']['ca_file'] == '/srv/multidc-ca/trusted.pem'
     # Its database is signed by the collection's CA: the nodes trust both bundles.
     assert topo['datacenters']['dc2']['tls_ca_files'] == sorted([paths['apim_tls_ca_certificate'],
-                                                                 '/srv/multidc-ca/ca.pem'])
-    assert topo['datacenters']['dc1']['tls_ca_files'] == ['/srv/multidc-ca/ca.pem']
+                                                                 '/srv/multidc-ca/trusted.pem'])
+    assert topo['datacenters']['dc1']['tls_ca_files'] == ['/srv/multidc-ca/trusted.pem']
 
 
 def test_svn_urls_are_https_across_dcs_and_inside_a_dc_by_default():
@@ -219,7 +244,7 @@ def test_svn_urls_are_https_across_dcs_and_inside_a_dc_by_default():
     assert topo['svn_mirrors'] == {'dc2': 'https://dc2-svn1/svn/apim'}
     assert topo['hosts']['dc2-mgr1']['svn_url'] == 'https://dc2-svn1/svn/apim'
     assert topo['datacenters']['dc2']['svn']['plain_http'] is False
-    assert topo['datacenters']['dc2']['svn']['ca_file'] == '/srv/multidc-ca/ca.pem'
+    assert topo['datacenters']['dc2']['svn']['ca_file'] == '/srv/multidc-ca/trusted.pem'
     assert topo['hosts']['dc2-svn1']['tls_names'] == ['dc2-svn1']
 
 
