@@ -7,9 +7,9 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.multidc.apim.plugins.module_utils.tls import subject_alt_name
+from ansible_collections.multidc.apim.plugins.module_utils.tls import pem_certificates, subject_alt_name
 
 
 class FilterModule(object):
     def filters(self):
-        return {'subject_alt_name': subject_alt_name}
+        return {'pem_certificates': pem_certificates, 'subject_alt_name': subject_alt_name}

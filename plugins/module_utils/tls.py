@@ -138,6 +138,14 @@ def user_file_problems(host, names, paths, read, now=None):
     return problems
 
 
+PEM_CERTIFICATE = re.compile(r'-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+?-----END CERTIFICATE-----')
+
+
+def pem_certificates(text):
+    """Every certificate of a PEM bundle, in order, each ``-----BEGIN ...`` to ``... CERTIFICATE-----`` plus a newline."""
+    return [block + '\n' for block in PEM_CERTIFICATE.findall(text or '')]
+
+
 def certificate_days(not_after, now=None):
     """Whole days until ``not_after``, in OpenSSL's text form (``Feb 28 12:00:00 2029 GMT``, as MariaDB's
     ``Ssl_server_not_after`` and ``openssl x509 -enddate`` print it); None when it is empty."""

@@ -38,9 +38,12 @@ copy of <SvnUrl>[/-1234]/synapse-configs, commits local additions when
 AutoCommit is true and updates when AutoCheckout is true. Only that subtree
 is synchronized, so the publisher app never travels between DCs.
 """
+import atexit
 import configparser
 import json
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -117,24 +120,32 @@ def read_depsync(home):
     }
 
 
+PEM_CERTIFICATE = re.compile(r"-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+?-----END CERTIFICATE-----")
+
+
 def snapshot_svn_trust(servers=SVN_CLIENT_SERVERS):
-    """The CA certificates the node's svn client trusts now, copied aside: the file the server trusts until it stops."""
+    """The CA certificates the node's svn client trusts now, copied aside, one file each (svn reads one certificate
+    per file): the ``;``-separated list of files the server trusts until it stops, when they are removed."""
     parser = configparser.RawConfigParser(strict=False)
     parser.read(servers)
     paths = [p.strip() for p in parser.get("global", "ssl-authority-files", fallback="").split(";") if p.strip()]
-    pems = []
+    certificates = []
     for path in paths:
         try:
-            with open(path, "rb") as handle:
-                pems.append(handle.read())
+            with open(path) as handle:
+                certificates.extend(c for c in PEM_CERTIFICATE.findall(handle.read()) if c not in certificates)
         except OSError as exc:
             sys.stderr.write("standin: cannot read the CA file %s: %s\n" % (path, exc))
-    if not pems:
+    if not certificates:
         return ""
-    handle, snapshot = tempfile.mkstemp(prefix="standin-trust-", suffix=".pem")
-    with os.fdopen(handle, "wb") as out:
-        out.write(b"\n".join(pems))
-    return snapshot
+    snapshot = tempfile.mkdtemp(prefix="standin-trust-")
+    atexit.register(shutil.rmtree, snapshot, True)
+    files = []
+    for number, certificate in enumerate(certificates, start=1):
+        files.append(os.path.join(snapshot, "ca-%d.pem" % number))
+        with open(files[-1], "w") as out:
+            out.write(certificate + "\n")
+    return ";".join(files)
 
 
 def svn(settings, *args):

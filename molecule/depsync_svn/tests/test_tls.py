@@ -16,6 +16,7 @@ from test_depsync_svn import CA, DEPSYNC, MASTER_URL, MIRROR_URL, SYNC, push_log
 testinfra_hosts = ["ansible://ds-dc1-svn"]
 
 TLS_DIR = "/etc/svn-mirror/tls"
+PUSH_SERVERS = "/var/lib/svn-mirror/.subversion/servers"
 CAPTURE_SECONDS = 60  # tcpdump stops by itself after this, whatever happens
 PCAP = "/tmp/multidc-svn-wan.pcap"
 # GET of a URL from inside a container: prints the status, then whether the server asked for credentials.
@@ -48,8 +49,8 @@ def test_verify_shows_each_svn_server_verified_by_the_master_with_its_days_left(
 
 
 def test_the_push_runs_over_https_and_trusts_only_the_deployment_ca(master, mirror):
-    servers = master.file("/var/lib/svn-mirror/.subversion/servers").content_string
-    assert "ssl-authority-files = %s" % CA in servers
+    servers = master.file(PUSH_SERVERS).content_string
+    assert "ssl-authority-files = %s/ca-1.pem\n" % TLS_DIR in servers
     assert "ssl-trust-default-ca = no" in servers
     since = int(time.time())
     result = put(master, MASTER_URL, "tls-%s.xml" % uuid.uuid4().hex[:8], "<tls/>")
@@ -220,6 +221,7 @@ def test_a_new_ca_rolls_over_in_three_runs_and_every_push_verifies(master, mirro
     for host in (master, mirror):
         assert host.check_output("grep -c 'BEGIN CERTIFICATE' %s/ca.pem", TLS_DIR) == "2"
     assert _issuer_served(master, "ds-dc2-svn") == old_name
+    assert "ssl-authority-files = {0}/ca-1.pem;{0}/ca-2.pem\n".format(TLS_DIR) in master.file(PUSH_SERVERS).content_string
     _commit_reaches_the_mirror(master, mirror, "rollover-trusted")
 
     # 2. The next CA issues every certificate; the old one stays trusted.
@@ -237,6 +239,8 @@ def test_a_new_ca_rolls_over_in_three_runs_and_every_push_verifies(master, mirro
         assert host.check_output("grep -c 'BEGIN CERTIFICATE' %s/ca.pem", TLS_DIR) == "1"
         assert host.check_output("openssl x509 -noout -subject -nameopt multiline -in %s/ca.pem", TLS_DIR) \
             .split("commonName", 1)[1].split("=", 1)[1].strip() == new_name
+    assert "ssl-authority-files = %s/ca-1.pem\n" % TLS_DIR in master.file(PUSH_SERVERS).content_string
+    assert not master.file("%s/ca-2.pem" % TLS_DIR).exists
     assert _verifies_with(master, "ds-dc2-svn", CA)
     assert not _verifies_with(master, "ds-dc2-svn", "/root/old-ca.pem")
     _commit_reaches_the_mirror(master, mirror, "rollover-done")

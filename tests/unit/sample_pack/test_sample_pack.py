@@ -302,21 +302,29 @@ def _load_standin():
     return module
 
 
+def _pem(body):
+    return "-----BEGIN CERTIFICATE-----\n%s\n-----END CERTIFICATE-----" % body
+
+
 def test_standin_trusts_the_svn_client_cas_it_saw_at_start_and_nothing_added_later(tmp_path):
-    """Like Carbon's JVM with its trust store: a CA file changed after the start is not trusted until a restart."""
+    """Like Carbon's JVM with its trust store: a CA file changed after the start is not trusted until a restart.
+
+    Every certificate gets a file of its own, a bundle's too: the svn client reads only the first of a file."""
     standin = _load_standin()
-    first, second = tmp_path / "first.pem", tmp_path / "second.pem"
-    first.write_text("FIRST CA\n")
-    second.write_text("SECOND CA\n")
+    first, bundle = tmp_path / "first.pem", tmp_path / "bundle.pem"
+    first.write_text(_pem("Rk9P") + "\n")
+    bundle.write_text("a comment\n%s\n%s\n%s\n" % (_pem("QkFS"), _pem("Rk9P"), _pem("QkFa")))
     servers = tmp_path / "servers"
-    servers.write_text("### comment\n[groups]\n[global]\n# a comment\nssl-authority-files = %s;%s\n" % (first, second))
+    servers.write_text("### comment\n[groups]\n[global]\n# a comment\nssl-authority-files = %s;%s\n" % (first, bundle))
     snapshot = standin.snapshot_svn_trust(str(servers))
-    try:
-        first.write_text("A CA ADDED LATER\n")
-        with open(snapshot) as handle:
-            assert handle.read() == "FIRST CA\n\nSECOND CA\n"
-    finally:
-        os.remove(snapshot)
+    files = snapshot.split(";")
+    first.write_text(_pem("TEFURVI=") + "\n")
+    contents = []
+    for path in files:
+        with open(path) as handle:
+            contents.append(handle.read())
+    assert contents == [_pem(body) + "\n" for body in ("Rk9P", "QkFS", "QkFa")]
+    assert len(set(os.path.dirname(path) for path in files)) == 1
 
 
 def test_standin_without_a_configured_ca_trusts_no_extra_file(tmp_path):
