@@ -227,6 +227,21 @@ def in_repository(host, artifact):
     return tree.rc == 0 and artifact in tree.stdout
 
 
+def test_site_yml_refuses_to_move_the_master_dc_and_changes_nothing():
+    """docs/master_move.md: the inventory now names dc2, the repositories say dc1. Limited to the APIM nodes too:
+    the guard reads every DC's SVN server whatever the limit."""
+    for limit in ((), ("--limit", "apim_managers:apim_workers")):
+        rc, output = site_yml("-e", "apim_master_dc=dc2", "-e", "apim_depsync_committer=mdc-dc2-mgr1", *limit)
+        assert rc != 0, output[-3000:]
+        flat = " ".join(output.split())
+        assert ("site.yml does not move the master DC: the inventory names dc2 (apim_master_dc), but the real master "
+                "is dc1; nothing was changed. Fix: set apim_master_dc back to dc1" in flat), output[-3000:]
+        assert re.search(r"DC dc1: mdc-dc1-infra at r[1-9]\d* records no svnsync source \(a master\)", flat), flat[-3000:]
+        assert "DC dc2: mdc-dc2-infra at r" in flat and "is a mirror of https://mdc-dc1-infra/svn/apim" in flat
+        assert "TASK [multidc.apim." not in output, "a role ran after the guard failed"
+        assert [host for host, changed, dummy, dummy2 in RECAP.findall(output) if int(changed)] == []
+
+
 # It leaves mgr2 as the committer. The committer is a setting of the APIM nodes only, so the run is limited to them.
 def test_moving_the_committer_restarts_exactly_the_changed_nodes_and_only_its_artifacts_travel():
     before = main_pids()
