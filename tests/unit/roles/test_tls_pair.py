@@ -162,3 +162,41 @@ def test_a_rollover_to_a_new_collection_ca_in_three_runs(setup):
     assert _certificates(a_dir / 'ca.pem') == [new_ca]
     assert (old_dir / 'ca.key').exists(), 'the old CA is the operator\'s to destroy'
     assert 'HANDLER ran on a-db' in out and _recap(out, 'b-db')['changed'] == 0
+
+
+def test_a_rollover_of_the_users_own_ca_in_three_runs(setup):
+    """docs/tls.md, "A new CA, your own files": a bundle of both CAs, then a certificate of the new one, then the
+    new CA alone. Dropping the old CA before the certificate is replaced is refused, naming the host and file."""
+    tmp_path, inventory, playbook, files = setup
+    user, b_dir = tmp_path / 'user', tmp_path / 'hosts' / 'b-db'
+    old_pem = files['/tls/ca.pem']
+    new_ca = make_ca('next user CA')
+    new_pem = new_ca[1].public_bytes(serialization.Encoding.PEM)
+    rc, out = run_playbook(tmp_path, playbook, inventory)
+    assert rc == 0, out[-4000:]
+
+    (user / 'ca.pem').write_bytes(old_pem + new_pem)
+    rc, out = run_playbook(tmp_path, playbook, inventory)
+    assert rc == 0, out[-4000:]
+    assert _certificates(b_dir / 'ca.pem') == [x509.load_pem_x509_certificate(old_pem), new_ca[1]]
+    assert 'HANDLER ran on b-db' in out
+
+    (user / 'ca.pem').write_bytes(new_pem)
+    rc, out = run_playbook(tmp_path, playbook, inventory, '--check')
+    assert rc != 0
+    assert 'host b-db: certificate %s/cert.pem was not signed by the CA in %s/ca.pem' % (user, user) in ' '.join(
+        out.split())
+    (user / 'ca.pem').write_bytes(old_pem + new_pem)
+
+    key, cert = make_cert(new_ca, ['b-db'])
+    (user / 'cert.pem').write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (user / 'key.pem').write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                     serialization.NoEncryption()))
+    rc, out = run_playbook(tmp_path, playbook, inventory)
+    assert rc == 0, out[-4000:]
+    x509.load_pem_x509_certificate((b_dir / 'cert.pem').read_bytes()).verify_directly_issued_by(new_ca[1])
+
+    (user / 'ca.pem').write_bytes(new_pem)
+    rc, out = run_playbook(tmp_path, playbook, inventory)
+    assert rc == 0, out[-4000:]
+    assert _certificates(b_dir / 'ca.pem') == [new_ca[1]]
