@@ -7,8 +7,10 @@ set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 export PATH="$REPO/.venv/bin:$PATH"
 # Outside the clone: inside it, ansible-test would list files through git.
-WORK="${TMPDIR:-/tmp}/multidc-apim-sanity"
-rm -rf "$WORK/dist" "$WORK/ansible_collections"
+# A directory of its own per run: two runs on one machine (two clones, or a
+# run while CI runs) must not remove each other's tree.
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/multidc-apim-sanity.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$WORK/dist"
 
 ansible-galaxy collection build "$REPO" --output-path "$WORK/dist" --force >/dev/null
