@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type  # pylint: disable=invalid-name
 
+from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 
@@ -95,6 +96,18 @@ class ActionModule(ActionBase):
         except AttributeError:
             return None
 
+    def _read_controller_file(self, path):
+        """The bytes of a file on the controller, decrypted when ansible-vault encrypted it (a user's key)."""
+        try:
+            real = self._loader.get_real_file(path, decrypt=True)
+        except AnsibleError as exc:
+            raise IOError(2, to_text(exc.message), path)
+        try:
+            with open(real, 'rb') as handle:
+                return handle.read()
+        finally:
+            self._loader.cleanup_tmp_file(real)
+
     def run(self, tmp=None, task_vars=None):
         del tmp  # unused, kept for the ActionBase signature
         result = super(ActionModule, self).run(task_vars=task_vars)
@@ -116,7 +129,8 @@ class ActionModule(ActionBase):
                        if args[option] is not None)
         groups, hostvars = collect_inputs(task_vars, datacenters)
         try:
-            topology = build_topology(groups, hostvars, datacenters, options, args['required_groups'])
+            topology = build_topology(groups, hostvars, datacenters, options, args['required_groups'],
+                                      read_file=self._read_controller_file)
         except TopologyError as exc:
             lines = ['- %s' % to_text(v) for v in exc.violations]
             result.update(

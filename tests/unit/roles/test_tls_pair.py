@@ -200,3 +200,22 @@ def test_a_rollover_of_the_users_own_ca_in_three_runs(setup):
     rc, out = run_playbook(tmp_path, playbook, inventory)
     assert rc == 0, out[-4000:]
     assert _certificates(b_dir / 'ca.pem') == [new_ca[1]]
+
+
+def test_a_key_encrypted_with_ansible_vault_is_checked_and_installed_decrypted(setup):
+    from ansible.parsing.vault import VaultLib, VaultSecret
+    tmp_path, inventory, playbook, files = setup
+    key_file = tmp_path / 'user' / 'key.pem'
+    vault = VaultLib([('default', VaultSecret(b'test-vault-password'))])
+    key_file.write_bytes(vault.encrypt(files['/tls/key.pem']))
+    (tmp_path / 'vault-password').write_text('test-vault-password\n')
+
+    rc, out = run_playbook(tmp_path, playbook, inventory, '--check')
+    assert rc != 0
+    assert 'host b-db: private key %s (apim_tls_private_key) cannot be read: ' % key_file in ' '.join(out.split())
+    assert 'vault' in out.lower()
+
+    rc, out = run_playbook(tmp_path, playbook, inventory, '--vault-password-file', str(tmp_path / 'vault-password'))
+    assert rc == 0, out[-4000:]
+    assert (tmp_path / 'hosts' / 'b-db' / 'key.pem').read_bytes() == files['/tls/key.pem']
+    assert "BEGIN PRIVATE KEY" not in out
