@@ -97,8 +97,8 @@ def replication_health(rows, peers, max_lag, tls_ca='', not_after='', now=None):
     Returns ``{connections, problems, ok}``: one entry per peer that has a connection (name, peer, thread states,
     seconds behind, GTID IO position, last errors, TLS) and one message per problem (a missing connection, a thread
     that is not running, a last error, a lag that is unknown or above ``max_lag`` seconds, and, when ``tls_ca`` is
-    given, a connection that does not verify its peer against that CA). With ``not_after`` (the server's
-    ``Ssl_server_not_after``), also ``certificate_days`` and a warning when fewer than 30 are left.
+    given, a connection that does not verify its peer against that CA). With ``not_after`` (the end date of the
+    certificate the server presents), also ``certificate_days`` and a warning when fewer than 30 are left.
     """
     existing = dict((row['Connection_name'], row) for row in rows or [])
     connections, problems = [], []

@@ -147,8 +147,8 @@ def pem_certificates(text):
 
 
 def certificate_days(not_after, now=None):
-    """Whole days until ``not_after``, in OpenSSL's text form (``Feb 28 12:00:00 2029 GMT``, as MariaDB's
-    ``Ssl_server_not_after`` and ``openssl x509 -enddate`` print it); None when it is empty."""
+    """Whole days until ``not_after``, in OpenSSL's text form (``Feb 28 12:00:00 2029 GMT``, as
+    ``openssl x509 -enddate`` prints it); None when it is empty."""
     if not not_after:
         return None
     end = datetime.datetime.strptime(' '.join(not_after.split()), '%b %d %H:%M:%S %Y GMT')
