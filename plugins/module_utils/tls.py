@@ -31,6 +31,21 @@ USER_FILES = (('apim_tls_certificate', 'certificate'), ('apim_tls_private_key', 
               ('apim_tls_ca_certificate', 'CA certificate'))
 
 
+# What the topology fact records for a user's certificate or key given as PEM text (a vault variable): the fact
+# never holds a key; the role reads the host's variable.
+INLINE = 'inline'
+
+
+def is_pem(value):
+    """Whether a user's TLS variable holds PEM text itself (a vault variable) rather than a controller path."""
+    return isinstance(value, str) and '-----BEGIN ' in value
+
+
+def user_file_label(variable, value):
+    """How messages name a user's TLS file: its path, or the variable that holds it (never its text)."""
+    return '%s (inline PEM)' % variable if is_pem(value) else value
+
+
 def _ip(name):
     try:
         return ipaddress.ip_address(u'%s' % name)
@@ -84,7 +99,8 @@ def user_file_problems(host, names, paths, read, now=None):
     """Every problem of the TLS files a user gave for ``host``, one message each, naming the host and the file.
 
     :arg names: the names the certificate must be valid for (the host's address first).
-    :arg paths: mapping of the variables in ``USER_FILES`` to controller paths; all three must be set.
+    :arg paths: mapping of the variables in ``USER_FILES`` to controller paths, or to the PEM text itself (a vault
+      variable); all three must be set. Messages name a path, or the variable of a text, never the text.
     :arg read: callable path -> bytes (the controller's files); raises ``IOError``/``OSError`` when unreadable.
     :arg now: an aware datetime; default the current time.
     """
@@ -98,10 +114,11 @@ def user_file_problems(host, names, paths, read, now=None):
                 'certificate that signed it); fix: set the others, or none to have the collection\'s CA in '
                 'apim_tls_ca_dir issue them' % (host, ', '.join(v for v, dummy in USER_FILES if v not in missing), ', '.join(missing))]
     loaded = {}
+    labels = dict((variable, user_file_label(variable, paths[variable])) for variable, dummy in USER_FILES)
     for variable, what in USER_FILES:
-        path = paths[variable]
+        path = labels[variable]
         try:
-            data = read(path)
+            data = paths[variable].encode() if is_pem(paths[variable]) else read(paths[variable])
             if variable == 'apim_tls_private_key':
                 loaded[variable] = serialization.load_pem_private_key(data, password=None)
             else:
@@ -115,7 +132,7 @@ def user_file_problems(host, names, paths, read, now=None):
     if problems:
         return problems
     now = now or datetime.datetime.now(datetime.timezone.utc)
-    path = paths['apim_tls_certificate']
+    path = labels['apim_tls_certificate']
     certificate = loaded['apim_tls_certificate'][0]
     for name in names:
         if not _covers(certificate, name):
@@ -131,10 +148,10 @@ def user_file_problems(host, names, paths, read, now=None):
     if (loaded['apim_tls_private_key'].public_key().public_bytes(serialization.Encoding.PEM, public)
             != certificate.public_key().public_bytes(serialization.Encoding.PEM, public)):
         problems.append('host %s: private key %s does not match certificate %s; fix: give the key the '
-                        'certificate was issued for' % (host, paths['apim_tls_private_key'], path))
+                        'certificate was issued for' % (host, labels['apim_tls_private_key'], path))
     if not any(_signed_by(certificate, authority) for authority in loaded['apim_tls_ca_certificate']):
         problems.append('host %s: certificate %s was not signed by the CA in %s; fix: give the CA certificate that '
-                        'issued it (a bundle may hold several)' % (host, path, paths['apim_tls_ca_certificate']))
+                        'issued it (a bundle may hold several)' % (host, path, labels['apim_tls_ca_certificate']))
     return problems
 
 

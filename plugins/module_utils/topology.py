@@ -20,7 +20,7 @@ __metaclass__ = type  # pylint: disable=invalid-name
 
 import re
 
-from ansible_collections.multidc.apim.plugins.module_utils.tls import USER_FILES, user_file_problems
+from ansible_collections.multidc.apim.plugins.module_utils.tls import INLINE, USER_FILES, is_pem, user_file_problems
 
 
 # Functional groups and the function name each one gives its hosts.
@@ -674,7 +674,11 @@ class _Builder:
             names = [self.address[host]] + ([host] if host != self.address[host] else [])
             self.tls_names[host] = names
             paths = dict((variable, self.hv(host, variable)) for variable, dummy in USER_FILES)
-            self.tls_files[host] = paths if any(paths.values()) else None
+            # The fact never holds a key: a variable that holds the PEM itself reads INLINE there, except the
+            # CA certificate, which the DC's APIM nodes must trust (it is public).
+            self.tls_files[host] = dict(
+                (variable, INLINE if is_pem(value) and variable != 'apim_tls_ca_certificate' else value)
+                for variable, value in paths.items()) if any(paths.values()) else None
             if not enabled:
                 continue
             if any(paths.values()):
@@ -708,7 +712,8 @@ class _Builder:
         return value
 
     def ca_file(self, host):
-        """The CA bundle (a controller path) that clients of ``host`` trust: the user's, else the collection's."""
+        """The CA bundle that clients of ``host`` trust: the user's (a controller path, or the PEM itself when a
+        vault variable holds it), else the collection's."""
         if not self.tls['enabled']:
             return None
         files = self.tls_files.get(host)

@@ -219,3 +219,47 @@ def test_a_key_encrypted_with_ansible_vault_is_checked_and_installed_decrypted(s
     assert rc == 0, out[-4000:]
     assert (tmp_path / 'hosts' / 'b-db' / 'key.pem').read_bytes() == files['/tls/key.pem']
     assert "BEGIN PRIVATE KEY" not in out
+
+
+def test_files_given_as_vault_variables_are_checked_installed_and_kept_out_of_the_fact(setup):
+    """The certificate, key and CA as the PEM text itself, the key in a vault variable: the preflight checks them,
+    tls_pair installs them, and the topology fact records the key as 'inline', never its text."""
+    from ansible.parsing.vault import VaultLib, VaultSecret
+    tmp_path, inventory, playbook, files = setup
+    vault = VaultLib([('default', VaultSecret(b'test-vault-password'))])
+    (tmp_path / 'vault-password').write_text('test-vault-password\n')
+    encrypted = vault.encrypt(files['/tls/key.pem']).decode()
+    text = inventory.read_text()
+    for variable, name in (('apim_tls_certificate', 'cert.pem'), ('apim_tls_ca_certificate', 'ca.pem')):
+        pem = files['/tls/%s' % name].decode()
+        text = text.replace('%s: %s/user/%s' % (variable, tmp_path, name),
+                            '%s: |\n%s' % (variable, ''.join('                ' + line + '\n' for line in pem.splitlines())))
+    text = text.replace('apim_tls_private_key: %s/user/key.pem' % tmp_path, 'apim_tls_private_key: !vault |\n%s'
+                        % ''.join('                ' + line + '\n' for line in encrypted.splitlines()))
+    inventory.write_text(text)
+    fact = tmp_path / 'fact.yml'
+    fact.write_text('---\n- name: Fact\n  hosts: b-db\n  gather_facts: false\n  tasks:\n    - name: Files\n'
+                    '      ansible.builtin.debug:\n        msg: "FILES {{ ansible_facts.apim_topology.hosts[\'b-db\']'
+                    '.tls_files.apim_tls_private_key }}"\n')
+    playbook.write_text(playbook.read_text() + '\n- name: The fact\n  ansible.builtin.import_playbook: %s\n' % fact)
+
+    rc, out = run_playbook(tmp_path, playbook, inventory, '--vault-password-file', str(tmp_path / 'vault-password'))
+    assert rc == 0, out[-4000:]
+    b_dir = tmp_path / 'hosts' / 'b-db'
+    for name in ('ca.pem', 'cert.pem', 'key.pem'):
+        assert (b_dir / name).read_bytes().strip() == files['/tls/%s' % name].strip(), name
+    assert 'FILES inline' in out
+    assert 'BEGIN PRIVATE KEY' not in out
+
+    other = make_cert(make_ca('another CA'), ['b-db'])[1].public_bytes(serialization.Encoding.PEM).decode()
+    text = inventory.read_text()
+    start = text.index('apim_tls_certificate: |\n')
+    end = text.index('-----END CERTIFICATE-----', start) + len('-----END CERTIFICATE-----\n')
+    inventory.write_text(text[:start] + 'apim_tls_certificate: |\n%s' % ''.join(
+        '                ' + line + '\n' for line in other.splitlines()) + text[end:])
+    rc, out = run_playbook(tmp_path, playbook, inventory, '--check', '--vault-password-file',
+                           str(tmp_path / 'vault-password'))
+    assert rc != 0
+    assert ('host b-db: certificate apim_tls_certificate (inline PEM) was not signed by the CA in '
+            'apim_tls_ca_certificate (inline PEM)') in ' '.join(out.split()), out[-3000:]
+    assert 'BEGIN PRIVATE KEY' not in out
