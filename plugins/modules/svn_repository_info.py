@@ -16,7 +16,8 @@ description:
   - Reads a repository on the host's file system with C(svnlook), not through its web server, so it answers
     while Apache is down.
   - Reports whether the repository exists, its youngest revision and UUID, and the svnsync bookkeeping of its
-    revision 0 (C(svn:sync-from-url), C(svn:sync-from-uuid), C(svn:sync-last-merged-rev), C(svn:sync-lock)).
+    revision 0 (C(svn:sync-from-url), C(svn:sync-from-uuid), C(svn:sync-last-merged-rev), C(svn:sync-lock),
+    C(svn:sync-currently-copying)).
     A repository that records a C(svn:sync-from-url) is a mirror; one that does not is a master, or a mirror
     that was never initialised.
   - Changes nothing.
@@ -48,6 +49,7 @@ attributes:
 requirements:
   - C(svnlook) (Subversion) on the host, when the repository exists.
 seealso:
+  - module: multidc.apim.svn_repository_source
   - module: multidc.apim.publisher_deployment
 '''
 
@@ -74,7 +76,7 @@ youngest:
   type: int
   sample: 42
 uuid:
-  description: The repository's UUID; an svnsync mirror has its master's. Null without a repository.
+  description: The repository's UUID; every repository of a deployment carries the master's. Null without a repository.
   returned: always
   type: str
 mirror:
@@ -98,44 +100,16 @@ sync_lock:
   description: C(svn:sync-lock) (C(host:uuid) of the svnsync that holds the mirror); null when unset.
   returned: always
   type: str
+sync_currently_copying:
+  description: C(svn:sync-currently-copying), the revision an svnsync is copying (or died copying); null when unset.
+  returned: always
+  type: str
 '''
 
-import base64
-import os
 from xml.etree import ElementTree
 
 from ansible.module_utils.basic import AnsibleModule
-
-SYNC_PROPERTIES = (('svn:sync-from-url', 'sync_from_url'), ('svn:sync-from-uuid', 'sync_from_uuid'),
-                   ('svn:sync-last-merged-rev', 'sync_last_merged_rev'), ('svn:sync-lock', 'sync_lock'))
-
-
-def revision_zero_properties(xml_text):
-    """Name -> value of ``svnlook proplist --revprop -r 0 -v --xml`` (base64 values decoded)."""
-    properties = {}
-    for prop in ElementTree.fromstring(xml_text).iter('property'):
-        value = prop.text or ''
-        if prop.get('encoding') == 'base64':
-            value = base64.b64decode(value).decode('utf-8', 'replace')
-        properties[prop.get('name')] = value
-    return properties
-
-
-def read_repository(path, svnlook):
-    """The module's result for the repository at ``path``; ``svnlook(*args)`` returns svnlook's stdout."""
-    result = dict(exists=False, youngest=None, uuid=None, mirror=False)
-    result.update((key, None) for dummy, key in SYNC_PROPERTIES)
-    if not os.path.isfile(os.path.join(path, 'format')):
-        return result
-    result.update(exists=True, youngest=int(svnlook('youngest', path).strip()), uuid=svnlook('uuid', path).strip())
-    properties = revision_zero_properties(svnlook('proplist', '--revprop', '-r', '0', '-v', '--xml', path))
-    for name, key in SYNC_PROPERTIES:
-        value = properties.get(name)
-        result[key] = value.strip() if value is not None else None
-    if result['sync_last_merged_rev'] is not None:
-        result['sync_last_merged_rev'] = int(result['sync_last_merged_rev'])
-    result['mirror'] = bool(result['sync_from_url'])
-    return result
+from ansible_collections.multidc.apim.plugins.module_utils.svn_repository import read_repository
 
 
 def main():
