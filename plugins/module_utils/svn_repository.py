@@ -20,9 +20,13 @@ from xml.etree import ElementTree
 
 SYNC_PROPERTIES = (('svn:sync-from-url', 'sync_from_url'), ('svn:sync-from-uuid', 'sync_from_uuid'),
                    ('svn:sync-last-merged-rev', 'sync_last_merged_rev'), ('svn:sync-lock', 'sync_lock'),
-                   ('svn:sync-currently-copying', 'sync_currently_copying'))
+                   ('svn:sync-currently-copying', 'sync_currently_copying'),
+                   # Not svnsync's: the revision at which a mirror was promoted to master (set_source below). A
+                   # returning old master's revisions after it are the ones the new master does not have.
+                   ('multidc-apim:promoted-at', 'promoted_at'))
 # What svnsync needs to go on from where a mirror stands: the source, its UUID, the last revision copied.
 SOURCE_PROPERTIES = ('svn:sync-from-url', 'svn:sync-from-uuid', 'svn:sync-last-merged-rev')
+PROMOTED_AT = 'multidc-apim:promoted-at'
 
 
 def revision_zero_properties(xml_text):
@@ -50,8 +54,9 @@ def read_repository(path, svnlook):
     for name, key in SYNC_PROPERTIES:
         value = properties.get(name)
         result[key] = value.strip() if value is not None else None
-    if result['sync_last_merged_rev'] is not None:
-        result['sync_last_merged_rev'] = int(result['sync_last_merged_rev'])
+    for key in ('sync_last_merged_rev', 'promoted_at'):
+        if result[key] is not None:
+            result[key] = int(result[key])
     result['mirror'] = bool(result['sync_from_url'])
     return result
 
@@ -60,7 +65,7 @@ def identity(repository):
     """The part of a repository that decides its role: UUID and svnsync source, as a diff shows it."""
     return {'uuid': repository['uuid'], 'svn:sync-from-url': repository['sync_from_url'],
             'svn:sync-from-uuid': repository['sync_from_uuid'],
-            'svn:sync-last-merged-rev': repository['sync_last_merged_rev']}
+            'svn:sync-last-merged-rev': repository['sync_last_merged_rev'], PROMOTED_AT: repository['promoted_at']}
 
 
 def source_changes(path, repository, state, source_url=None, uuid=None):
@@ -68,6 +73,7 @@ def source_changes(path, repository, state, source_url=None, uuid=None):
 
     ``wanted`` is its identity afterwards; ``changes`` is a list of ``('setuuid', uuid)``,
     ``('setrevprop', name, value)`` and ``('delrevprop', name)``, empty when it already is what ``state`` asks.
+    A mirror promoted to master records the revision it was promoted at (``multidc-apim:promoted-at``).
     ``problem`` is a message, and nothing may be changed, when the repository is missing or svnsync is busy with
     it: a lock or a half-copied revision means a push runs, or died in the middle, and must be settled first.
     A mirror that changes source goes on from its youngest revision, which it must have copied completely.
@@ -86,7 +92,10 @@ def source_changes(path, repository, state, source_url=None, uuid=None):
         wanted['uuid'] = uuid
     if state == 'master':
         wanted.update((name, None) for name in SOURCE_PROPERTIES)
+        if before['svn:sync-from-url']:
+            wanted[PROMOTED_AT] = repository['youngest']
     else:
+        wanted[PROMOTED_AT] = None
         wanted.update({'svn:sync-from-url': source_url, 'svn:sync-from-uuid': wanted['uuid']})
         if (before['svn:sync-from-url'], before['svn:sync-from-uuid']) != (source_url, wanted['uuid']):
             merged = before['svn:sync-last-merged-rev']
@@ -98,7 +107,7 @@ def source_changes(path, repository, state, source_url=None, uuid=None):
     changes = []
     if wanted['uuid'] != before['uuid']:
         changes.append(('setuuid', wanted['uuid']))
-    for name in SOURCE_PROPERTIES:
+    for name in SOURCE_PROPERTIES + (PROMOTED_AT,):
         if wanted[name] is None and before[name] is not None:
             changes.append(('delrevprop', name))
         elif wanted[name] is not None and str(wanted[name]) != str(before[name]):

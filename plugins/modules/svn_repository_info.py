@@ -104,6 +104,13 @@ sync_currently_copying:
   description: C(svn:sync-currently-copying), the revision an svnsync is copying (or died copying); null when unset.
   returned: always
   type: str
+promoted_at:
+  description:
+    - The revision at which this repository, a mirror then, was promoted to master by M(multidc.apim.svn_repository_source)
+      (C(multidc-apim:promoted-at) on revision 0); null when unset. An old master that comes back may hold revisions
+      after it that this one does not have.
+  returned: always
+  type: int
 '''
 
 from xml.etree import ElementTree

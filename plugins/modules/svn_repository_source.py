@@ -20,6 +20,9 @@ description:
     commits (its hooks permitting). O(state=mirror) records O(source_url) as the source; a repository that was a
     master, or the mirror of another source, goes on from its youngest revision, which it must already share with
     the new source (a move of the master DC drains every mirror first).
+  - A mirror promoted to master records the revision it was promoted at (C(multidc-apim:promoted-at) on revision 0,
+    read by M(multidc.apim.svn_repository_info)); revisions an old master took after it are the ones to save when
+    it rejoins. A mirror carries no such record.
   - Refuses, changing nothing, while svnsync holds a lock on the repository or died in the middle of a revision.
   - Writes with C(svnadmin) on the file system, as the owner of the repository, so it works while Apache is down
     and bypasses the hooks of a mirror. The C(svn_mirror) role's hooks and push units must then match the new
@@ -49,7 +52,7 @@ attributes:
     description: Reports what would change and writes nothing.
     support: full
   diff_mode:
-    description: The UUID and the three svnsync properties, before and after.
+    description: The UUID, the three svnsync properties and the promotion record, before and after.
     support: full
   idempotent:
     description: A repository that already is what O(state) asks is not changed.

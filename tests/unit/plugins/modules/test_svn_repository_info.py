@@ -34,7 +34,7 @@ def test_a_master_records_no_source(tmp_path):
     result = read_repository(path, svnlook)
     assert result == {'exists': True, 'youngest': 42, 'uuid': UUID, 'mirror': False, 'sync_from_url': None,
                       'sync_from_uuid': None, 'sync_last_merged_rev': None, 'sync_lock': None,
-                      'sync_currently_copying': None}
+                      'sync_currently_copying': None, 'promoted_at': None}
     assert ('proplist', '--revprop', '-r', '0', '-v', '--xml', path) in calls
 
 

@@ -77,11 +77,13 @@ def test_a_switchover_in_place_and_svnsync_goes_on_from_the_new_master(run_modul
     assert result['diff']['before']['svn:sync-from-url'] == url(old)
     promoted = info(run_module, new)
     assert (promoted['mirror'], promoted['youngest'], promoted['sync_last_merged_rev']) == (False, 3, None)
+    assert promoted['promoted_at'] == 3
 
     result, failed = run_module(svn_repository_source, {'path': str(old), 'state': 'mirror', 'source_url': url(new),
                                                         'uuid': promoted['uuid']})
     assert not failed and result['changed']
     demoted = info(run_module, old)
+    assert demoted['promoted_at'] is None
     assert (demoted['sync_from_url'], demoted['sync_from_uuid'], demoted['sync_last_merged_rev']) == (
         url(new), promoted['uuid'], 3)
     # svnsync gave the mirror a UUID of its own; the old master now carries the new master's.
@@ -118,7 +120,7 @@ def test_check_mode_reports_and_writes_nothing(run_module, master_and_mirror):
     result, failed = run_module(svn_repository_source, {'path': str(new), 'state': 'master'}, check_mode=True)
     assert not failed and result['changed']
     assert sorted(result['changes']) == ['delrevprop svn:sync-from-url', 'delrevprop svn:sync-from-uuid',
-                                         'delrevprop svn:sync-last-merged-rev']
+                                         'delrevprop svn:sync-last-merged-rev', 'setrevprop multidc-apim:promoted-at']
     assert fingerprint(new) == before and info(run_module, new)['mirror']
 
 
