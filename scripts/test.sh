@@ -75,6 +75,10 @@ stage main-job pytest tests/e2e -v -p no:cacheprovider
 # One stage per scenario, so the summary shows what each one costs.
 for scenario in molecule/*/molecule.yml; do
     scenario=$(basename "$(dirname "$scenario")")
+    # master_move (three DCs, four full converges, about 45 minutes on two
+    # cores) would take CI past its 90 minutes: it runs on its own,
+    # `molecule test -s master_move` (docs/master_move.md).
+    [ "$scenario" = master_move ] && continue
     stage "$scenario" molecule test -s "$scenario"
 done
 

@@ -1,4 +1,4 @@
-"""End to end across the three DCs of the multi_dc scenario (deployed by site.yml), then the moves of the master DC.
+"""End to end across both DCs of the multi_dc scenario (deployed by site.yml).
 
 Every check reads real state: SVN repositories, MariaDB tables, nginx, and the
 sample pack's stand-in servers (a TEST DOUBLE for WSO2 API Manager, which also
@@ -19,8 +19,8 @@ import testinfra
 
 INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
 REPO = os.environ["MOLECULE_PROJECT_DIRECTORY"]
-DCS = ("dc1", "dc2", "dc3")
-APIM_NODES = {"dc1": ("mgr1", "mgr2", "wkr1", "wkr2"), "dc2": ("mgr1", "wkr1", "wkr2"), "dc3": ("mgr1", "wkr1")}
+DCS = ("dc1", "dc2")
+APIM_NODES = {"dc1": ("mgr1", "mgr2", "wkr1", "wkr2"), "dc2": ("mgr1", "wkr1", "wkr2")}
 ALL_APIM_NODES = ["mdc-%s-%s" % (dc, name) for dc in DCS for name in APIM_NODES[dc]]
 CARBON_NS = {"c": "http://wso2.org/projects/carbon/carbon.xml"}
 RECAP = re.compile(r"^(\S+)\s+:\s+ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
@@ -60,24 +60,18 @@ def sql(host, database, statement):
     return host.check_output("mariadb -N -B %s -e %s", database, statement)
 
 
-def commit_reaches_every_other_dc(committer_dc, committer="mgr1", dcs=DCS):
-    """An artifact written at the committer of ``committer_dc`` reaches the mirror and a node of every other DC."""
+def test_artifact_from_the_dc1_committer_reaches_dc2_mirror_and_dc2_checkout():
     artifact = "probe_%s.xml" % uuid.uuid4().hex[:10]
-    committer = node("mdc-%s-%s" % (committer_dc, committer))
+    committer, dc2_manager, dc2_svn = node("mdc-dc1-mgr1"), node("mdc-dc2-mgr1"), node("mdc-dc2-infra")
     committer.check_output("install -D -m 0644 /dev/null %s/%s", SYNAPSE_API, artifact)
     committer.check_output("printf '%%s' '<api name=\"%s\" context=\"/probe\"/>' > %s/%s", artifact, SYNAPSE_API, artifact)
-    for dc in dcs:
-        if dc == committer_dc:
-            continue
-        wait_for(lambda: in_repository(node("mdc-%s-infra" % dc), artifact), "the commit reaching the %s mirror" % dc)
-        manager = node("mdc-%s-mgr1" % dc)
-        wait_for(lambda: manager.file("%s/%s" % (SYNAPSE_API, artifact)).exists, "%s's checkout of the artifact" % dc)
-        assert artifact in manager.file("%s/%s" % (SYNAPSE_API, artifact)).content_string
-    return artifact
 
-
-def test_artifact_from_the_dc1_committer_reaches_the_mirror_and_checkout_of_dc2_and_dc3():
-    commit_reaches_every_other_dc("dc1")
+    def in_dc2_mirror():
+        tree = dc2_svn.run("svnlook tree --full-paths %s", SVN_REPOSITORY)
+        return tree.rc == 0 and artifact in tree.stdout
+    wait_for(in_dc2_mirror, "the commit reaching the dc2 mirror")
+    wait_for(lambda: dc2_manager.file("%s/%s" % (SYNAPSE_API, artifact)).exists, "dc2's checkout of the artifact")
+    assert artifact in dc2_manager.file("%s/%s" % (SYNAPSE_API, artifact)).content_string
 
 
 def auto_commit_in_carbon_xml(name):
@@ -127,7 +121,7 @@ def test_a_node_reaches_its_dcs_svn_and_database_over_tls_verified_by_what_it_tr
         assert verified.rc == 0 and "Verify return code: 0 (ok)" in verified.stdout, (port, verified.stderr[-500:])
 
 
-@pytest.mark.parametrize("writer, reader", [("dc2", "dc1"), ("dc1", "dc2"), ("dc3", "dc1"), ("dc1", "dc3")])
+@pytest.mark.parametrize("writer, reader", [("dc2", "dc1"), ("dc1", "dc2")])
 def test_db_rows_written_in_one_dc_are_visible_in_the_other(writer, reader):
     user = "e2e-%s-%s" % (writer, uuid.uuid4().hex[:8])
     source, target = node("mdc-%s-infra" % writer), node("mdc-%s-infra" % reader)
@@ -138,8 +132,7 @@ def test_db_rows_written_in_one_dc_are_visible_in_the_other(writer, reader):
                                 "SELECT SUBSCRIBER_ID FROM AM_SUBSCRIBER WHERE USER_ID='%s'" % user).strip(),
                     "the %s row replicating to %s" % (writer, reader), seconds=30)
     assert seen == written_id
-    # auto_increment_offset = the DC's position, auto_increment_increment = the number of DCs
-    assert int(written_id) % len(DCS) == (DCS.index(writer) + 1) % len(DCS)
+    assert int(written_id) % 2 == (1 if writer == "dc1" else 0)  # auto_increment_offset = DC index, increment 2
 
 
 @pytest.mark.parametrize("dc", DCS)
@@ -155,7 +148,7 @@ def test_each_dc_load_balancer_is_sticky(dc):
     assert backend.startswith("mdc-%s-wkr" % dc)
 
 
-@pytest.mark.parametrize("dc, expected", [("dc1", 200), ("dc2", 404), ("dc3", 404)])
+@pytest.mark.parametrize("dc, expected", [("dc1", 200), ("dc2", 404)])
 def test_publisher_exists_only_on_the_publisher_manager_of_dc1(dc, expected):
     status, body = http_get(node("mdc-%s-lb" % dc), "https://127.0.0.1:9443/publisher/")
     assert status == expected, body
@@ -204,7 +197,7 @@ def test_hazelcast_domains_differ_per_dc_and_members_stay_in_their_dc():
             for member in clustering["members"]:
                 assert member.startswith("mdc-%s-" % dc), "%s lists %s from another DC" % (name, member)
     assert all(len(d) == 1 for d in domains.values())
-    assert len(set.union(*domains.values())) == len(DCS)
+    assert domains["dc1"] != domains["dc2"]
 
 
 def main_pids():
@@ -330,8 +323,8 @@ def test_check_mode_lists_the_roll_in_order_and_touches_nothing():
     # must expect what is there.
     rc, output = apim_yml("--check", "-e", "worker_manager_jvm_heap_max=1100m", "-e", "apim_depsync_committer=mdc-dc1-mgr2")
     assert rc == 0, output[-3000:]
-    assert ("would restart, in this order: mdc-dc2-wkr1 -> mdc-dc2-wkr2 -> mdc-dc2-mgr1 -> mdc-dc3-wkr1 -> "
-            "mdc-dc3-mgr1 -> mdc-dc1-wkr1 -> mdc-dc1-wkr2 -> mdc-dc1-mgr1 -> mdc-dc1-mgr2") in flat(output), output[-3000:]
+    assert ("would restart, in this order: mdc-dc2-wkr1 -> mdc-dc2-wkr2 -> mdc-dc2-mgr1 -> mdc-dc1-wkr1 -> "
+            "mdc-dc1-wkr2 -> mdc-dc1-mgr1 -> mdc-dc1-mgr2") in flat(output), output[-3000:]
     assert started_at() == before
     assert dict((dc, upstream_lines(dc)) for dc in DCS) == upstreams
 
@@ -356,7 +349,7 @@ def test_a_change_rolls_with_no_failed_request_and_a_node_that_does_not_come_bac
             rc, output = apim_yml("-e", "worker_manager_jvm_heap_max=1100m", "-e", '{"apim_rolling_health_timeout": 10}')
             assert rc != 0, output[-3000:]
             assert "Rolling restart stopped at mdc-dc2-wkr2" in flat(output), output[-3000:]
-            assert "the nodes after it were not restarted: mdc-dc2-mgr1, mdc-dc3-wkr1" in flat(output), output[-3000:]
+            assert "the nodes after it were not restarted: mdc-dc2-mgr1, mdc-dc1-wkr1" in flat(output), output[-3000:]
             stopped = started_at()
             restarted = sorted(name for name in ALL_APIM_NODES if stopped[name] != before[name])
             assert restarted == ["mdc-dc2-wkr1", "mdc-dc2-wkr2"], restarted
@@ -374,12 +367,12 @@ def test_a_change_rolls_with_no_failed_request_and_a_node_that_does_not_come_bac
         set(ALL_APIM_NODES) - {"mdc-dc2-wkr1"})
     # Non-master DC first, node by node; the master DC last.
     order = sorted(ALL_APIM_NODES, key=lambda name: after[name])
-    assert order == ["mdc-dc2-wkr1", "mdc-dc2-wkr2", "mdc-dc2-mgr1", "mdc-dc3-wkr1", "mdc-dc3-mgr1",
+    assert order == ["mdc-dc2-wkr1", "mdc-dc2-wkr2", "mdc-dc2-mgr1",
                      "mdc-dc1-wkr1", "mdc-dc1-wkr2", "mdc-dc1-mgr1", "mdc-dc1-mgr2"], order
     for dc in DCS:
         assert results[dc].get("requests", 0) > 100, results
         assert results[dc]["failures"] == 0, results
-    assert "down" not in "".join(upstream_lines(dc) for dc in DCS)
+    assert "down" not in upstream_lines("dc1") + upstream_lines("dc2")
 
 
 def test_the_same_change_all_at_once_does_fail_requests():
@@ -392,160 +385,3 @@ def test_the_same_change_all_at_once_does_fail_requests():
                               "-e", '{"apim_rolling_restart": false}')
     assert rc == 0, output[-3000:]
     assert results["dc2"].get("failures", 0) > 0, results
-
-
-# --- Moving the master DC (docs/master_move.md) ----------------------------------------------------
-# In order: a switchover dc1 -> dc2 with a client loop in every DC, site.yml refusing the old master,
-# a failover to dc3 with dc2's containers stopped, and the rejoin of dc2. The inventory's master is
-# given as extra vars, as the inventory would carry it.
-
-# Started in this order: a load balancer whose backends do not resolve yet fails to start (nginx resolves the
-# upstream names at start), as it would in a real DC that comes back all at once.
-DC2_CONTAINERS = ["mdc-dc2-%s" % name for name in ("infra",) + APIM_NODES["dc2"] + ("lb",)]
-
-
-def master_vars(dc):
-    return ("-e", "apim_master_dc=%s" % dc, "-e", "apim_depsync_committer=mdc-%s-mgr1" % dc)
-
-
-def playbook(name, *extra):
-    """(rc, output) of a playbook of the collection on this scenario; killed after 900 s."""
-    process = subprocess.run(["ansible-playbook", "-i", os.path.dirname(INVENTORY), os.path.join(REPO, name)]
-                             + list(extra),
-                             capture_output=True, text=True, timeout=900, cwd=REPO, check=False,
-                             env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", PY_COLORS="0"))
-    return process.returncode, process.stdout + process.stderr
-
-
-def changed_hosts(output):
-    return sorted(host for host, changed, dummy, dummy2 in RECAP.findall(output) if int(changed))
-
-
-def repository(dc):
-    """(youngest, uuid, svnsync source or '') of a DC's repository, read on its server."""
-    host = node("mdc-%s-infra" % dc)
-    source = host.run("svnlook propget --revprop -r0 %s svn:sync-from-url", SVN_REPOSITORY)
-    return (int(host.check_output("svnlook youngest %s", SVN_REPOSITORY)),
-            host.check_output("svnlook uuid %s", SVN_REPOSITORY),
-            source.stdout.strip() if source.rc == 0 else "")
-
-
-def revision_info(dc, revision):
-    return node("mdc-%s-infra" % dc).check_output("svnlook info -r %s %s", revision, SVN_REPOSITORY)
-
-
-def publisher_nodes(names=ALL_APIM_NODES):
-    return sorted(name for name in names
-                  if node(name).file(CARBON_HOME + "/repository/deployment/server/jaggeryapps/publisher").exists)
-
-
-def test_a_switchover_moves_every_writer_to_dc2_with_no_failed_request_and_no_revision_lost():
-    committed = commit_reaches_every_other_dc("dc1")
-    head, deployment_uuid, dummy = repository("dc1")
-    with clients() as results:
-        rc, output = playbook("playbooks/switchover.yml", *master_vars("dc2"))
-    assert rc == 0, output[-4000:]
-    text = flat(output)
-    assert "switchover to master DC dc2 (apim_master_dc); real master: dc1" in text, text[-4000:]
-    assert "1. freeze dc1: AutoCommit off on its committer" in text
-    assert "every mirror holds r%d, the old master's revision" % head in text
-    for dc in DCS:
-        assert results[dc].get("requests", 0) > 50, results
-        assert results[dc]["failures"] == 0, results
-
-    new_master = repository("dc2")
-    assert new_master[2] == "" and new_master[0] >= head
-    for dc in ("dc1", "dc3"):
-        assert repository(dc) == (new_master[0], new_master[1], "https://mdc-dc2-infra/svn/apim")
-    assert new_master[1] == deployment_uuid
-    # Nothing lost: the old master's last revision is the same revision in every DC.
-    assert revision_info("dc2", head) == revision_info("dc1", head) == revision_info("dc3", head)
-    assert in_repository(node("mdc-dc2-infra"), committed)
-    assert_the_only_committer_is("mdc-dc2-mgr1")
-    assert publisher_nodes() == ["mdc-dc2-mgr1"]
-    status, body = http_get(node("mdc-dc2-lb"), "https://127.0.0.1:9443/publisher/")
-    assert (status, body.strip()) == (200, "publisher served by mdc-dc2-mgr1")
-    assert http_get(node("mdc-dc1-lb"), "https://127.0.0.1:9443/publisher/")[0] == 404
-    commit_reaches_every_other_dc("dc2")
-
-    rc, output = site_yml(*master_vars("dc1"))
-    assert rc != 0 and changed_hosts(output) == [], output[-3000:]
-    assert ("site.yml does not move the master DC: the inventory names dc1 (apim_master_dc), but the real master is "
-            "dc2; nothing was changed. Fix: set apim_master_dc back to dc2, or move the master DC with "
-            "playbooks/switchover.yml") in flat(output), output[-3000:]
-
-
-def test_a_failover_to_dc3_with_dc2_lost_promotes_dc3_at_its_revision():
-    rc, output = playbook("playbooks/failover.yml", *master_vars("dc3"))
-    assert rc != 0 and changed_hosts(output) == [], output[-3000:]
-    assert ("DC dc2 holds the master SVN repository and answers: a failover would leave two masters. Fix: run "
-            "playbooks/switchover.yml") in flat(output), output[-3000:]
-
-    # A revision that only dc2 takes: its pushes are stopped, then its committer commits, then dc2 is lost.
-    dc2_svn = node("mdc-dc2-infra")
-    dc2_svn.check_output("systemctl stop 'svn-mirror-push@*.socket' 'svn-mirror-push@*.timer'")
-    stranded = "stranded_%s.xml" % uuid.uuid4().hex[:8]
-    node("mdc-dc2-mgr1").check_output("printf x > %s/%s", SYNAPSE_API, stranded)
-    wait_for(lambda: in_repository(dc2_svn, stranded), "the dc2 committer's commit in dc2's repository")
-    subprocess.run(["docker", "stop", "-t", "5"] + DC2_CONTAINERS, check=True, capture_output=True, timeout=120)
-    promoted_at = repository("dc3")[0]
-    assert not in_repository(node("mdc-dc3-infra"), stranded)
-
-    rc, output = playbook("playbooks/failover.yml", *master_vars("dc3"))
-    assert rc != 0 and changed_hosts(output) == [], output[-3000:]
-    assert "leave them out with --limit '!dc2'" in flat(output), output[-3000:]
-
-    rc, output = playbook("playbooks/failover.yml", "--limit", "!dc2", *master_vars("dc3"))
-    assert rc == 0, output[-4000:]
-    text = flat(output)
-    assert ("2. promote dc3 at r%d, the revision it holds: commits dc2 took after r%d may exist; they are saved to a "
-            "dump file when dc2 rejoins (playbooks/rejoin.yml)" % (promoted_at, promoted_at)) in text, text[-4000:]
-    assert "replication connections that stay down until dc2 returns: dc2 into dc1, dc2 into dc3" in text
-    youngest, deployment_uuid, source = repository("dc3")
-    assert source == "" and youngest >= promoted_at
-    assert repository("dc1") == (youngest, deployment_uuid, "https://mdc-dc3-infra/svn/apim")
-    survivors = [name for name in ALL_APIM_NODES if not name.startswith("mdc-dc2-")]
-    assert [name for name in survivors if auto_commit_in_carbon_xml(name)] == ["mdc-dc3-mgr1"]
-    assert publisher_nodes(survivors) == ["mdc-dc3-mgr1"]
-    status, body = http_get(node("mdc-dc3-lb"), "https://127.0.0.1:9443/publisher/")
-    assert (status, body.strip()) == (200, "publisher served by mdc-dc3-mgr1")
-    commit_reaches_every_other_dc("dc3", dcs=("dc1", "dc3"))
-
-
-def test_the_rejoin_of_dc2_saves_its_stranded_revision_and_makes_it_a_mirror_of_dc3():
-    for name in DC2_CONTAINERS:
-        subprocess.run(["docker", "start", name], check=True, capture_output=True, timeout=120)
-        wait_for(lambda: subprocess.run(["docker", "exec", name, "systemctl", "is-system-running", "--wait"],
-                                        capture_output=True, text=True, timeout=120, check=False).stdout.strip()
-                 in ("running", "degraded"), "%s booted" % name)
-    stranded_revision = repository("dc2")[0]
-
-    rc, output = site_yml(*master_vars("dc3"))
-    assert rc != 0 and changed_hosts(output) == [], output[-3000:]
-    assert ("more than one DC holds a master SVN repository (dc2, dc3): their histories have split; nothing was "
-            "changed. Fix: run playbooks/rejoin.yml") in flat(output), output[-3000:]
-
-    rc, output = playbook("playbooks/rejoin.yml", *master_vars("dc3"))
-    assert rc == 0, output[-4000:]
-    saved = re.search(r"DC dc2 \(mdc-dc2-infra\): saved r(\d+):(\d+) to (\S+\.svndump); the repository as it was is "
-                      r"kept at (\S+)", flat(output))
-    assert saved, flat(output)[-4000:]
-    first, last, dump_file, kept = int(saved.group(1)), int(saved.group(2)), saved.group(3), saved.group(4)
-    assert last >= stranded_revision > first - 1
-    dc2_svn = node("mdc-dc2-infra")
-    dump = dc2_svn.check_output("cat %s", dump_file)
-    assert re.search(r"Node-path: \S*stranded_\w+\.xml", dump), dump[:2000]
-    stranded = re.search(r"Node-path: \S*/(stranded_\w+\.xml)", dump).group(1)
-    assert dc2_svn.file(kept + "/format").exists
-    youngest, deployment_uuid, source = repository("dc3")
-    assert repository("dc2") == (youngest, deployment_uuid, "https://mdc-dc3-infra/svn/apim")
-    for dc in ("dc1", "dc2", "dc3"):
-        history = node("mdc-%s-infra" % dc).check_output("svn log -q -v file://%s", SVN_REPOSITORY)
-        assert stranded not in history, dc
-    assert_the_only_committer_is("mdc-dc3-mgr1")
-    assert publisher_nodes() == ["mdc-dc3-mgr1"]
-    commit_reaches_every_other_dc("dc3")
-
-    # A second run changes nothing: the whole deployment converged on its new master.
-    rc, output = site_yml(*master_vars("dc3"))
-    assert rc == 0 and changed_hosts(output) == [], output[-4000:]
