@@ -22,7 +22,7 @@ import testinfra
 INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
 REPO = os.environ["MOLECULE_PROJECT_DIRECTORY"]
 DCS = ("dc1", "dc2", "dc3")
-APIM_NODES = {"dc1": ("mgr1", "mgr2", "wkr1", "wkr2"), "dc2": ("mgr1", "wkr1", "wkr2"), "dc3": ("mgr1", "wkr1")}
+APIM_NODES = {"dc1": ("mgr1", "mgr2", "wkr1", "wkr2"), "dc2": ("mgr1", "wkr1", "wkr2"), "dc3": ("mgr1", "wkr1", "wkr2")}
 ALL_APIM_NODES = ["mdc-%s-%s" % (dc, name) for dc in DCS for name in APIM_NODES[dc]]
 CARBON_NS = {"c": "http://wso2.org/projects/carbon/carbon.xml"}
 RECAP = re.compile(r"^(\S+)\s+:\s+ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
