@@ -113,3 +113,17 @@ def source_changes(path, repository, state, source_url=None, uuid=None):
         elif wanted[name] is not None and str(wanted[name]) != str(before[name]):
             changes.append(('setrevprop', name, str(wanted[name])))
     return '', wanted, changes
+
+
+def read_with_module(module, path):
+    """read_repository through ``module``'s svnlook; a failure or an unexpected answer fails the module."""
+    def svnlook(*args):
+        rc, out, err = module.run_command([module.get_bin_path('svnlook', required=True)] + list(args))
+        if rc != 0:
+            module.fail_json(msg='svnlook %s %s failed: %s' % (args[0], path, (err or out).strip()), rc=rc)
+        return out
+
+    try:
+        return read_repository(path, svnlook)
+    except (ValueError, ElementTree.ParseError) as exc:
+        module.fail_json(msg='the repository %s answered in a way svnlook does not: %s' % (path, exc))

@@ -113,10 +113,9 @@ promoted_at:
   type: int
 '''
 
-from xml.etree import ElementTree
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.multidc.apim.plugins.module_utils.svn_repository import read_repository
+from ansible_collections.multidc.apim.plugins.module_utils.svn_repository import read_with_module
 
 
 def main():
@@ -125,17 +124,7 @@ def main():
                            supports_check_mode=True)
     path = module.params['path']
 
-    def svnlook(*args):
-        binary = module.get_bin_path('svnlook', required=True)
-        rc, out, err = module.run_command([binary] + list(args))
-        if rc != 0:
-            module.fail_json(msg='svnlook %s %s failed: %s' % (args[0], path, (err or out).strip()), rc=rc)
-        return out
-
-    try:
-        result = read_repository(path, svnlook)
-    except (ValueError, ElementTree.ParseError) as exc:
-        module.fail_json(msg='the repository %s answered in a way svnlook does not: %s' % (path, exc))
+    result = read_with_module(module, path)
     if module.params['must_exist'] and not result['exists']:
         module.fail_json(msg='no SVN repository at %s (no %s/format)' % (path, path), **result)
     module.exit_json(changed=False, **result)

@@ -112,11 +112,10 @@ changes:
 import os
 import pwd
 import tempfile
-from xml.etree import ElementTree
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.multidc.apim.plugins.module_utils.svn_repository import (
-    identity, read_repository, source_changes)
+    identity, read_with_module, source_changes)
 
 
 def svnadmin_command(path, change):
@@ -137,18 +136,7 @@ def main():
         required_if=[('state', 'mirror', ('source_url', 'uuid'))],
         supports_check_mode=True)
     path, state = module.params['path'], module.params['state']
-    svnlook_bin = module.get_bin_path('svnlook', required=True)
-
-    def svnlook(*args):
-        rc, out, err = module.run_command([svnlook_bin] + list(args))
-        if rc != 0:
-            module.fail_json(msg='svnlook %s %s failed: %s' % (args[0], path, (err or out).strip()), rc=rc)
-        return out
-
-    try:
-        repository = read_repository(path, svnlook)
-    except (ValueError, ElementTree.ParseError) as exc:
-        module.fail_json(msg='the repository %s answered in a way svnlook does not: %s' % (path, exc))
+    repository = read_with_module(module, path)
     problem, wanted, changes = source_changes(path, repository, state, module.params['source_url'],
                                               module.params['uuid'])
     if problem:

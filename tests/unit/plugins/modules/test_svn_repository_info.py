@@ -5,7 +5,7 @@ import base64
 
 import pytest
 
-from ansible_collections.multidc.apim.plugins.modules.svn_repository_info import read_repository
+from ansible_collections.multidc.apim.plugins.module_utils.svn_repository import read_repository
 
 UUID = 'f9a3c2de-2b4e-4f1c-9a43-6a3f0e1c2b7d'
 DATE = '<property\n   name="svn:date">2026-11-27T09:00:00.000000Z</property>\n'
