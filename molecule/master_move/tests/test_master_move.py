@@ -7,153 +7,34 @@ sample pack's stand-in servers (a TEST DOUBLE for WSO2 API Manager, which also e
 synchronizer). Traffic stays inside the scenario's own containers; every wait is bounded.
 """
 
-import contextlib
-import json
-import os
 import re
 import subprocess
-import time
 import uuid
-from xml.etree import ElementTree
 
-import pytest
-import testinfra
+from multidc_lab import (CARBON_HOME, SVN_REPOSITORY, SYNAPSE_API, apim_nodes, changed_hosts, clients, flat, http_get,
+                         in_repository, node, playbook, site_yml, wait_for)
+from multidc_lab import assert_the_only_committer_is as only_committer
+from multidc_lab import auto_commit_in_carbon_xml
+from multidc_lab import commit_reaches_every_other_dc as commit_reaches
 
-INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
-REPO = os.environ["MOLECULE_PROJECT_DIRECTORY"]
 DCS = ("dc1", "dc2", "dc3")
 APIM_NODES = {"dc1": ("mgr1", "mgr2", "wkr1", "wkr2"), "dc2": ("mgr1", "wkr1", "wkr2"), "dc3": ("mgr1", "wkr1", "wkr2")}
-ALL_APIM_NODES = ["mdc-%s-%s" % (dc, name) for dc in DCS for name in APIM_NODES[dc]]
-CARBON_NS = {"c": "http://wso2.org/projects/carbon/carbon.xml"}
-RECAP = re.compile(r"^(\S+)\s+:\s+ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
-CARBON_HOME = "/opt/wso2/wso2am"
-SYNAPSE_API = CARBON_HOME + "/repository/deployment/server/synapse-configs/default/api"
-SVN_REPOSITORY = "/var/lib/svn/apim"
-WAIT_SECONDS = 120
-
-
-def node(name):
-    return testinfra.get_host("ansible://%s?ansible_inventory=%s" % (name, INVENTORY))
-
-
-def wait_for(check, what, seconds=WAIT_SECONDS):
-    deadline = time.monotonic() + seconds
-    last = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(2)
-    pytest.fail("%s did not happen within %d s (last: %r)" % (what, seconds, last))
-
-
-def http_get(host, url):
-    """Status and body of one GET made inside ``host``."""
-    script = ("import ssl, sys, urllib.request, urllib.error\n"
-              "ctx = ssl._create_unverified_context()\n"
-              "try:\n r = urllib.request.urlopen(sys.argv[1], timeout=5, context=ctx); print(r.status); print(r.read().decode())\n"
-              "except urllib.error.HTTPError as e:\n print(e.code); print(e.read().decode())\n")
-    out = host.check_output("python3 -c %s %s", script, url)
-    status, dummy, body = out.partition("\n")
-    return int(status), body
-
-
-def commit_reaches_every_other_dc(committer_dc, committer="mgr1", dcs=DCS):
-    """An artifact written at the committer of ``committer_dc`` reaches the mirror and a node of every other DC."""
-    artifact = "probe_%s.xml" % uuid.uuid4().hex[:10]
-    committer = node("mdc-%s-%s" % (committer_dc, committer))
-    committer.check_output("install -D -m 0644 /dev/null %s/%s", SYNAPSE_API, artifact)
-    committer.check_output("printf '%%s' '<api name=\"%s\" context=\"/probe\"/>' > %s/%s", artifact, SYNAPSE_API, artifact)
-    for dc in dcs:
-        if dc == committer_dc:
-            continue
-        wait_for(lambda: in_repository(node("mdc-%s-infra" % dc), artifact), "the commit reaching the %s mirror" % dc)
-        manager = node("mdc-%s-mgr1" % dc)
-        wait_for(lambda: manager.file("%s/%s" % (SYNAPSE_API, artifact)).exists, "%s's checkout of the artifact" % dc)
-        assert artifact in manager.file("%s/%s" % (SYNAPSE_API, artifact)).content_string
-    return artifact
-
-def auto_commit_in_carbon_xml(name):
-    root = ElementTree.fromstring(node(name).file(CARBON_HOME + "/repository/conf/carbon.xml").content_string)
-    return root.findtext("c:DeploymentSynchronizer/c:AutoCommit", namespaces=CARBON_NS).strip() == "true"
-
-
-def auto_commit_loaded(name):
-    """What the running server loaded at its start (the stand-in reports it, without the password)."""
-    status, body = http_get(node(name), "http://127.0.0.1:9763/")
-    assert status == 200, (name, body)
-    settings = json.loads(body)["depsync_settings"]
-    assert settings is not None, "%s runs with deployment synchronization off" % name
-    return settings["auto_commit"]
+ALL_APIM_NODES = apim_nodes(APIM_NODES)
 
 
 def assert_the_only_committer_is(committer):
-    on_disk = dict((name, auto_commit_in_carbon_xml(name)) for name in ALL_APIM_NODES)
-    running = dict((name, auto_commit_loaded(name)) for name in ALL_APIM_NODES)
-    expected = dict((name, name == committer) for name in ALL_APIM_NODES)
-    assert (on_disk, running) == (expected, expected)
-
-def site_yml(*extra):
-    """(rc, output) of site.yml on this scenario, as a user runs it; killed after 600 s."""
-    # The inventory directory: the scenario's group_vars and host_vars live beside the hosts file.
-    process = subprocess.run(["ansible-playbook", "-i", os.path.dirname(INVENTORY), os.path.join(REPO, "site.yml")]
-                             + list(extra),
-                             capture_output=True, text=True, timeout=600, cwd=REPO, check=False,
-                             env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", PY_COLORS="0"))
-    return process.returncode, process.stdout + process.stderr
-
-def in_repository(host, artifact):
-    tree = host.run("svnlook tree --full-paths %s", SVN_REPOSITORY)
-    return tree.rc == 0 and artifact in tree.stdout
-
-CLIENT_REQUESTS = 20000
-CLIENT_SECONDS = 900
-# The client runs inside the load balancer container (python3 -c <this file>).
-with open(os.path.join(REPO, "tests", "tools", "gateway_client.py")) as _handle:
-    CLIENT = _handle.read()
+    only_committer(committer, ALL_APIM_NODES)
 
 
-@contextlib.contextmanager
-def clients():
-    """One bounded client loop per DC's load balancer; yields a dict that is filled with their results."""
-    results = {}
-    stop = "/tmp/multidc-client-stop-%s" % uuid.uuid4().hex[:8]
-    loops = dict((dc, subprocess.Popen(["docker", "exec", "mdc-%s-lb" % dc, "python3", "-c", CLIENT, stop,
-                                        str(CLIENT_REQUESTS), str(CLIENT_SECONDS)],
-                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
-                 for dc in DCS)
-    try:
-        time.sleep(2)
-        yield results
-    finally:
-        for dc in DCS:
-            subprocess.run(["docker", "exec", "mdc-%s-lb" % dc, "touch", stop], check=False, timeout=30)
-        for dc, loop in loops.items():
-            out, err = loop.communicate(timeout=60)
-            results[dc] = json.loads(out) if out.strip() else {"error": err}
+def commit_reaches_every_other_dc(committer_dc, dcs=DCS):
+    return commit_reaches(committer_dc, dcs)
 
-def flat(output):
-    """The output with the line wrapping of the YAML callback undone."""
-    return " ".join(output.split())
 
 DC2_CONTAINERS = ["mdc-dc2-%s" % name for name in ("infra",) + APIM_NODES["dc2"] + ("lb",)]
 
 
 def master_vars(dc):
     return ("-e", "apim_master_dc=%s" % dc, "-e", "apim_depsync_committer=mdc-%s-mgr1" % dc)
-
-
-def playbook(name, *extra):
-    """(rc, output) of a playbook of the collection on this scenario; killed after 900 s."""
-    process = subprocess.run(["ansible-playbook", "-i", os.path.dirname(INVENTORY), os.path.join(REPO, name)]
-                             + list(extra),
-                             capture_output=True, text=True, timeout=900, cwd=REPO, check=False,
-                             env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", PY_COLORS="0"))
-    return process.returncode, process.stdout + process.stderr
-
-
-def changed_hosts(output):
-    return sorted(host for host, changed, dummy, dummy2 in RECAP.findall(output) if int(changed))
 
 
 def repository(dc):
@@ -177,7 +58,7 @@ def publisher_nodes(names=ALL_APIM_NODES):
 def test_a_switchover_moves_every_writer_to_dc2_with_no_failed_request_and_no_revision_lost():
     committed = commit_reaches_every_other_dc("dc1")
     head, deployment_uuid, dummy = repository("dc1")
-    with clients() as results:
+    with clients(DCS) as results:
         rc, output = playbook("playbooks/switchover.yml", *master_vars("dc2"))
     assert rc == 0, output[-4000:]
     text = flat(output)

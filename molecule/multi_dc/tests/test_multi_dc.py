@@ -7,53 +7,22 @@ inside the scenario's own containers; every wait is bounded.
 """
 import contextlib
 import json
-import os
 import re
-import subprocess
-import time
 import uuid
 from xml.etree import ElementTree
 
 import pytest
-import testinfra
+from multidc_lab import (CARBON_HOME, SYNAPSE_API, apim_nodes, changed_hosts, clients, commit_reaches_every_other_dc,
+                         flat, http_get, in_repository, node, site_yml, wait_for)
+from multidc_lab import assert_the_only_committer_is as only_committer
 
-INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
-REPO = os.environ["MOLECULE_PROJECT_DIRECTORY"]
 DCS = ("dc1", "dc2")
 APIM_NODES = {"dc1": ("mgr1", "mgr2", "wkr1", "wkr2"), "dc2": ("mgr1", "wkr1", "wkr2")}
-ALL_APIM_NODES = ["mdc-%s-%s" % (dc, name) for dc in DCS for name in APIM_NODES[dc]]
-CARBON_NS = {"c": "http://wso2.org/projects/carbon/carbon.xml"}
-RECAP = re.compile(r"^(\S+)\s+:\s+ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
-CARBON_HOME = "/opt/wso2/wso2am"
-SYNAPSE_API = CARBON_HOME + "/repository/deployment/server/synapse-configs/default/api"
-SVN_REPOSITORY = "/var/lib/svn/apim"
-WAIT_SECONDS = 120
+ALL_APIM_NODES = apim_nodes(APIM_NODES)
 
 
-def node(name):
-    return testinfra.get_host("ansible://%s?ansible_inventory=%s" % (name, INVENTORY))
-
-
-def wait_for(check, what, seconds=WAIT_SECONDS):
-    deadline = time.monotonic() + seconds
-    last = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(2)
-    pytest.fail("%s did not happen within %d s (last: %r)" % (what, seconds, last))
-
-
-def http_get(host, url):
-    """Status and body of one GET made inside ``host``."""
-    script = ("import ssl, sys, urllib.request, urllib.error\n"
-              "ctx = ssl._create_unverified_context()\n"
-              "try:\n r = urllib.request.urlopen(sys.argv[1], timeout=5, context=ctx); print(r.status); print(r.read().decode())\n"
-              "except urllib.error.HTTPError as e:\n print(e.code); print(e.read().decode())\n")
-    out = host.check_output("python3 -c %s %s", script, url)
-    status, dummy, body = out.partition("\n")
-    return int(status), body
+def assert_the_only_committer_is(committer):
+    only_committer(committer, ALL_APIM_NODES)
 
 
 def sql(host, database, statement):
@@ -61,38 +30,7 @@ def sql(host, database, statement):
 
 
 def test_artifact_from_the_dc1_committer_reaches_dc2_mirror_and_dc2_checkout():
-    artifact = "probe_%s.xml" % uuid.uuid4().hex[:10]
-    committer, dc2_manager, dc2_svn = node("mdc-dc1-mgr1"), node("mdc-dc2-mgr1"), node("mdc-dc2-infra")
-    committer.check_output("install -D -m 0644 /dev/null %s/%s", SYNAPSE_API, artifact)
-    committer.check_output("printf '%%s' '<api name=\"%s\" context=\"/probe\"/>' > %s/%s", artifact, SYNAPSE_API, artifact)
-
-    def in_dc2_mirror():
-        tree = dc2_svn.run("svnlook tree --full-paths %s", SVN_REPOSITORY)
-        return tree.rc == 0 and artifact in tree.stdout
-    wait_for(in_dc2_mirror, "the commit reaching the dc2 mirror")
-    wait_for(lambda: dc2_manager.file("%s/%s" % (SYNAPSE_API, artifact)).exists, "dc2's checkout of the artifact")
-    assert artifact in dc2_manager.file("%s/%s" % (SYNAPSE_API, artifact)).content_string
-
-
-def auto_commit_in_carbon_xml(name):
-    root = ElementTree.fromstring(node(name).file(CARBON_HOME + "/repository/conf/carbon.xml").content_string)
-    return root.findtext("c:DeploymentSynchronizer/c:AutoCommit", namespaces=CARBON_NS).strip() == "true"
-
-
-def auto_commit_loaded(name):
-    """What the running server loaded at its start (the stand-in reports it, without the password)."""
-    status, body = http_get(node(name), "http://127.0.0.1:9763/")
-    assert status == 200, (name, body)
-    settings = json.loads(body)["depsync_settings"]
-    assert settings is not None, "%s runs with deployment synchronization off" % name
-    return settings["auto_commit"]
-
-
-def assert_the_only_committer_is(committer):
-    on_disk = dict((name, auto_commit_in_carbon_xml(name)) for name in ALL_APIM_NODES)
-    running = dict((name, auto_commit_loaded(name)) for name in ALL_APIM_NODES)
-    expected = dict((name, name == committer) for name in ALL_APIM_NODES)
-    assert (on_disk, running) == (expected, expected)
+    commit_reaches_every_other_dc("dc1", DCS)
 
 
 def test_only_the_committer_has_auto_commit_on_in_carbon_xml_and_in_the_running_server():
@@ -204,16 +142,6 @@ def main_pids():
     return dict((name, node(name).check_output("systemctl show -p MainPID --value wso2am")) for name in ALL_APIM_NODES)
 
 
-def site_yml(*extra):
-    """(rc, output) of site.yml on this scenario, as a user runs it; killed after 600 s."""
-    # The inventory directory: the scenario's group_vars and host_vars live beside the hosts file.
-    process = subprocess.run(["ansible-playbook", "-i", os.path.dirname(INVENTORY), os.path.join(REPO, "site.yml")]
-                             + list(extra),
-                             capture_output=True, text=True, timeout=600, cwd=REPO, check=False,
-                             env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", PY_COLORS="0"))
-    return process.returncode, process.stdout + process.stderr
-
-
 def apim_yml(*extra):
     """site.yml limited to the APIM nodes, as a user runs it for a change that only concerns them (a heap size).
 
@@ -222,24 +150,19 @@ def apim_yml(*extra):
     return site_yml("--limit", "apim_managers:apim_workers", *extra)
 
 
-def in_repository(host, artifact):
-    tree = host.run("svnlook tree --full-paths %s", SVN_REPOSITORY)
-    return tree.rc == 0 and artifact in tree.stdout
-
-
 def test_site_yml_refuses_to_move_the_master_dc_and_changes_nothing():
     """docs/master_move.md: the inventory now names dc2, the repositories say dc1. Limited to the APIM nodes too:
     the guard reads every DC's SVN server whatever the limit."""
     for limit in ((), ("--limit", "apim_managers:apim_workers")):
         rc, output = site_yml("-e", "apim_master_dc=dc2", "-e", "apim_depsync_committer=mdc-dc2-mgr1", *limit)
         assert rc != 0, output[-3000:]
-        flat = " ".join(output.split())
+        text = flat(output)
         assert ("site.yml does not move the master DC: the inventory names dc2 (apim_master_dc), but the real master "
-                "is dc1; nothing was changed. Fix: set apim_master_dc back to dc1" in flat), output[-3000:]
-        assert re.search(r"DC dc1: mdc-dc1-infra at r[1-9]\d* records no svnsync source \(a master\)", flat), flat[-3000:]
-        assert "DC dc2: mdc-dc2-infra at r" in flat and "is a mirror of https://mdc-dc1-infra/svn/apim" in flat
+                "is dc1; nothing was changed. Fix: set apim_master_dc back to dc1" in text), output[-3000:]
+        assert re.search(r"DC dc1: mdc-dc1-infra at r[1-9]\d* records no svnsync source \(a master\)", text), text[-3000:]
+        assert "DC dc2: mdc-dc2-infra at r" in text and "is a mirror of https://mdc-dc1-infra/svn/apim" in text
         assert "TASK [multidc.apim." not in output, "a role ran after the guard failed"
-        assert [host for host, changed, dummy, dummy2 in RECAP.findall(output) if int(changed)] == []
+        assert changed_hosts(output) == []
 
 
 # It leaves mgr2 as the committer. The committer is a setting of the APIM nodes only, so the run is limited to them.
@@ -247,8 +170,7 @@ def test_moving_the_committer_restarts_exactly_the_changed_nodes_and_only_its_ar
     before = main_pids()
     rc, output = apim_yml("-e", "apim_depsync_committer=mdc-dc1-mgr2")
     assert rc == 0, output[-3000:]
-    changed = sorted(host for host, count, dummy, dummy2 in RECAP.findall(output) if int(count))
-    assert changed == ["mdc-dc1-mgr1", "mdc-dc1-mgr2"], output[-3000:]
+    assert changed_hosts(output) == ["mdc-dc1-mgr1", "mdc-dc1-mgr2"], output[-3000:]
     after = main_pids()
     assert sorted(name for name in ALL_APIM_NODES if after[name] != before[name]) == ["mdc-dc1-mgr1", "mdc-dc1-mgr2"]
     for name in ("mdc-dc1-mgr1", "mdc-dc1-mgr2"):
@@ -275,42 +197,11 @@ def test_moving_the_committer_restarts_exactly_the_changed_nodes_and_only_its_ar
 # every node must restart). Bounded: at most CLIENT_REQUESTS requests and
 # CLIENT_SECONDS seconds, and it stops when the test writes its stop file.
 
-CLIENT_REQUESTS = 20000
-CLIENT_SECONDS = 900
-# The client runs inside the load balancer container (python3 -c <this file>).
-with open(os.path.join(REPO, "tests", "tools", "gateway_client.py")) as _handle:
-    CLIENT = _handle.read()
-
-
-@contextlib.contextmanager
-def clients():
-    """One bounded client loop per DC's load balancer; yields a dict that is filled with their results."""
-    results = {}
-    stop = "/tmp/multidc-client-stop-%s" % uuid.uuid4().hex[:8]
-    loops = dict((dc, subprocess.Popen(["docker", "exec", "mdc-%s-lb" % dc, "python3", "-c", CLIENT, stop,
-                                        str(CLIENT_REQUESTS), str(CLIENT_SECONDS)],
-                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
-                 for dc in DCS)
-    try:
-        time.sleep(2)
-        yield results
-    finally:
-        for dc in DCS:
-            subprocess.run(["docker", "exec", "mdc-%s-lb" % dc, "touch", stop], check=False, timeout=30)
-        for dc, loop in loops.items():
-            out, err = loop.communicate(timeout=60)
-            results[dc] = json.loads(out) if out.strip() else {"error": err}
-
 
 def started_at():
     """Each APIM node's unit start time (monotonic, microseconds)."""
     return dict((name, int(node(name).check_output("systemctl show -p ActiveEnterTimestampMonotonic --value wso2am")))
                 for name in ALL_APIM_NODES)
-
-
-def flat(output):
-    """The output with the line wrapping of the YAML callback undone."""
-    return " ".join(output.split())
 
 
 def upstream_lines(dc):
@@ -344,7 +235,7 @@ def test_a_change_rolls_with_no_failed_request_and_a_node_that_does_not_come_bac
     broken.check_output("install -D -m 0644 /dev/null %s && printf '[Service]\\nEnvironment=MULTIDC_APIM_STARTUP_SECONDS=100000\\n' > %s"
                         " && systemctl daemon-reload", BROKEN, BROKEN)
     before = started_at()
-    with clients() as results:
+    with clients(DCS) as results:
         try:
             rc, output = apim_yml("-e", "worker_manager_jvm_heap_max=1100m", "-e", '{"apim_rolling_health_timeout": 10}')
             assert rc != 0, output[-3000:]
@@ -380,7 +271,7 @@ def test_the_same_change_all_at_once_does_fail_requests():
 
     Run on dc2's APIM nodes only (the limit), which is enough to take dc2's gateway away.
     """
-    with clients() as results:
+    with clients(DCS) as results:
         rc, output = site_yml("--limit", "apim_managers:apim_workers:&dc2", "-e", "worker_manager_jvm_heap_max=1200m",
                               "-e", '{"apim_rolling_restart": false}')
     assert rc == 0, output[-3000:]
