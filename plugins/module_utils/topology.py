@@ -477,7 +477,8 @@ class _Builder:
             return {'host': host, 'address': self.address[host], 'port': self.hz_port[host]}
 
         well_known_workers = self._number('apim_hazelcast_well_known_workers', 0,
-                                          'every DC chooses its well-known members the same way', integer=True)
+                                          'every DC chooses its well-known members the same way', exclusive=True,
+                                          integer=True)
         self.hz_dc = {}
         for dc in self.order:
             first_workers = sorted(self.dc_function_hosts[dc]['worker'], key=_natural)[:well_known_workers]
@@ -502,6 +503,12 @@ class _Builder:
                 self.fail('host %s: apim_hazelcast_members must be a non-empty list of inventory host names, got %r; '
                           'fix: list managers/workers of %s, or remove it to use the DC\'s well-known members'
                           % (host, override, dc))
+                continue
+            dc_nodes = [h for f in APIM_FUNCTIONS for h in self.dc_function_hosts.get(dc, {}).get(f, [])]
+            if dc is not None and len(override) > len(set(dc_nodes)):
+                self.fail('host %s: apim_hazelcast_members lists %d members, but %s has %d APIM nodes (%s); fix: '
+                          'list each member once, only managers/workers of %s'
+                          % (host, len(override), dc, len(set(dc_nodes)), _names(sorted(set(dc_nodes))), dc))
                 continue
             good = True
             for name in override:

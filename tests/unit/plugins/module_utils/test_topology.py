@@ -865,8 +865,8 @@ def test_well_known_members_are_the_managers_and_the_first_workers_of_the_dc():
     # Numbers in names compare as numbers: dc1-wkr3 comes before dc1-wkr10.
     inv.set_all('apim_hazelcast_well_known_workers', 3)
     assert _member_names(inv.build(), 'dc1') == ['dc1-mgr1', 'dc1-mgr2', 'dc1-wkr1', 'dc1-wkr2', 'dc1-wkr3']
-    inv.set_all('apim_hazelcast_well_known_workers', 0)
-    assert _member_names(inv.build(), 'dc1') == ['dc1-mgr1', 'dc1-mgr2']
+    inv.set_all('apim_hazelcast_well_known_workers', 1)
+    assert _member_names(inv.build(), 'dc1') == ['dc1-mgr1', 'dc1-mgr2', 'dc1-wkr1']
     inv.set_all('apim_hazelcast_well_known_workers', 50)
     assert len(_member_names(inv.build(), 'dc1')) == 14
 
@@ -881,12 +881,24 @@ def test_a_host_override_of_the_members_wins_over_the_default():
     assert _member_names(topo, 'dc1') == ['dc1-mgr1', 'dc1-wkr1', 'dc1-wkr2']
 
 
-@pytest.mark.parametrize('value', [-1, 'two', 1.5, True])
-def test_a_bad_number_of_well_known_workers_fails_the_preflight(value):
+@pytest.mark.parametrize('value', [0, -1, 'two', 1.5, True])
+def test_a_bound_of_well_known_workers_that_is_not_a_positive_integer_fails_the_preflight(value):
     inv = Inventory()
     inv.set_all('apim_hazelcast_well_known_workers', value)
     assert [v for v in violations_of(inv)
-            if v.startswith('group all: apim_hazelcast_well_known_workers must be an integer of at least 0, got')]
+            if v.startswith('group all: apim_hazelcast_well_known_workers must be an integer greater than 0, got %r'
+                            % (value,))]
+
+
+def test_a_member_override_longer_than_the_dcs_nodes_fails_the_preflight_and_names_the_host():
+    inv = Inventory(managers=1, workers=2)
+    inv.hostvars['dc1-wkr1']['apim_hazelcast_members'] = ['dc1-mgr1', 'dc1-wkr1', 'dc1-wkr2', 'dc1-wkr1']
+    inv.hostvars['dc2-wkr2']['apim_hazelcast_members'] = ['dc2-mgr1', 'dc1-wkr1']
+    assert violations_of(inv) == [
+        'host dc1-wkr1: apim_hazelcast_members lists 4 members, but dc1 has 3 APIM nodes (dc1-mgr1, dc1-wkr1, '
+        'dc1-wkr2); fix: list each member once, only managers/workers of dc1',
+        'host dc2-wkr2: apim_hazelcast_members lists dc1-wkr1 from dc1, but Hazelcast clustering stays inside one DC '
+        '(dc2); fix: remove dc1-wkr1 from apim_hazelcast_members of dc2-wkr2']
 
 
 @pytest.mark.parametrize('topology, host, functions, problem', [
