@@ -47,7 +47,7 @@ def repository(dc):
 
 
 def revision_info(dc, revision):
-    return node("mdc-%s-infra" % dc).check_output("svnlook info -r %s %s", revision, SVN_REPOSITORY)
+    return node("mdc-%s-infra" % dc).check_output("svnlook info -r %s %s", str(revision), SVN_REPOSITORY)
 
 
 def publisher_nodes(names=ALL_APIM_NODES):
@@ -158,6 +158,9 @@ def test_the_rejoin_of_dc2_saves_its_stranded_revision_and_makes_it_a_mirror_of_
     for dc in ("dc1", "dc2", "dc3"):
         history = node("mdc-%s-infra" % dc).check_output("svn log -q -v file://%s", SVN_REPOSITORY)
         assert stranded not in history, dc
+        # Every revision of every repository reads back whole (a rejoin once left one corrupt).
+        verified = node("mdc-%s-infra" % dc).run("svnadmin verify -q %s", SVN_REPOSITORY)
+        assert verified.rc == 0, (dc, verified.stderr[-1000:])
     assert_the_only_committer_is("mdc-dc3-mgr1")
     assert publisher_nodes() == ["mdc-dc3-mgr1"]
     commit_reaches_every_other_dc("dc3")
