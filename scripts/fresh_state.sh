@@ -21,7 +21,16 @@ if [ ${#networks[@]} -gt 0 ]; then
     docker network rm "${networks[@]}" >/dev/null
 fi
 rm -rf "$REPO/.cache/sample-pack"
-if docker image inspect "$IMAGE" >/dev/null 2>&1; then
+# An image that this same make run's setup built from scratch a moment ago is
+# what a new machine has: building it a second time would prove nothing more.
+built_now=
+if [ -n "${MULTIDC_MAKE_RUN:-}" ] && [ -f "$REPO/.cache/base-image.built-by" ]; then
+    built_now="$MULTIDC_MAKE_RUN $(docker image inspect -f '{{.Id}}' "$IMAGE" 2>/dev/null || true)"
+    [ "$(cat "$REPO/.cache/base-image.built-by")" = "$built_now" ] || built_now=
+fi
+if [ -n "$built_now" ]; then
+    say "the base image $IMAGE was built from scratch by this run's setup: kept"
+elif docker image inspect "$IMAGE" >/dev/null 2>&1; then
     say "removing the base image $IMAGE"
     docker rmi -f "$IMAGE" >/dev/null
 fi

@@ -103,6 +103,8 @@ build_base_image() {
         bookworm "$tarball" >"$STATE/mmdebstrap.log" 2>&1 || die "mmdebstrap failed, see $STATE/mmdebstrap.log"
     docker import -c 'CMD ["/sbin/init"]' "$tarball" "$IMAGE" >/dev/null || die "docker import of $tarball failed"
     rm -f "$tarball"
+    # Which make run built which image (scripts/fresh_state.sh reads it).
+    echo "${MULTIDC_MAKE_RUN:-} $(docker image inspect -f '{{.Id}}' "$IMAGE")" >"$STATE/base-image.built-by"
 }
 
 install_apt_packages

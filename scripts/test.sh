@@ -34,7 +34,7 @@ run_stage_command() {
         lint) ansible-lint --profile production --offline ;;
         sanity) bash scripts/sanity.sh ;;
         fresh) bash scripts/fresh_state.sh ;;
-        main-job) pytest tests/e2e -v -p no:cacheprovider ;;
+        main-job) pytest tests/e2e -v -p no:cacheprovider --durations=10 ;;
         *) [ -f "molecule/$1/molecule.yml" ] || { echo "no such stage: $1" >&2; return 2; }
            molecule test -s "$1" ;;
     esac

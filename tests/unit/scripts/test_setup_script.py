@@ -86,3 +86,43 @@ def test_stale_venv_stamp_is_not_trusted(sandbox):
     assert "venv: building" in result.stdout
     assert "could not create a virtualenv" in result.stderr
     assert not (venv / ".multidc-requirements.sha256").exists()
+
+
+@pytest.fixture
+def fresh_sandbox(tmp_path):
+    """scripts/fresh_state.sh with a fake docker that holds one image and logs every call; setup.sh is a stub."""
+    repo = tmp_path / "repo"
+    (repo / "scripts").mkdir(parents=True)
+    (repo / ".cache").mkdir()
+    shutil.copy(REPO / "scripts/fresh_state.sh", repo / "scripts/fresh_state.sh")
+    (repo / "scripts/setup.sh").write_text("echo setup ran\n")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls = tmp_path / "calls.log"
+    _fake_command(bin_dir, "docker", 'echo "docker $*" >> %s\n'
+                                     'case "$*" in "image inspect -f"*) echo sha256:built ;; esac\nexit 0' % calls)
+    env = dict(os.environ, PATH="%s:%s" % (bin_dir, os.environ["PATH"]), MULTIDC_MAKE_RUN="run-2")
+    return repo, calls, env
+
+
+def _fresh(repo, env):
+    return subprocess.run(["bash", str(repo / "scripts/fresh_state.sh")], env=env, capture_output=True, text=True,
+                          timeout=60, check=False)
+
+
+@pytest.mark.parametrize("built_by, removed", [
+    ("run-2 sha256:built", False),  # this make run's setup built it from scratch
+    ("run-1 sha256:built", True),   # an earlier run built it
+    ("run-2 sha256:other", True),   # this run built another image, since replaced
+    (None, True),                   # nobody recorded building it
+])
+def test_fresh_state_rebuilds_the_base_image_unless_this_run_just_built_it(fresh_sandbox, built_by, removed):
+    repo, calls, env = fresh_sandbox
+    if built_by is not None:
+        (repo / ".cache/base-image.built-by").write_text(built_by + "\n")
+
+    result = _fresh(repo, env)
+
+    assert result.returncode == 0, result.stderr
+    assert ("docker rmi -f multidc-apim-base:bookworm" in calls.read_text()) == removed
+    assert "setup ran" in result.stdout
