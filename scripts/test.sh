@@ -4,7 +4,8 @@
 # stage after stage:
 #   lab lane:    the README's main job end to end (tests/e2e: check mode on a
 #                fresh lab, `make lab` twice, `make lab-down`), then the
-#                multi_dc scenario;
+#                multi_dc and nginx_lb scenarios (the two lanes take about
+#                as long);
 #   other lane:  unit tests, ansible-lint (production profile), ansible-test
 #                sanity, then every other Molecule scenario but master_move.
 # One lane alone leaves about a third of the two cores idle: a play on one or
@@ -22,7 +23,7 @@ export VIRTUAL_ENV="$REPO/.venv" PATH="$REPO/.venv/bin:$PATH"
 export ANSIBLE_CONFIG="$REPO/ansible.cfg"
 export PY_COLORS=0 ANSIBLE_FORCE_COLOR=0 ANSIBLE_NOCOLOR=1 NO_COLOR=1
 
-LAB_LANE=(main-job multi_dc)
+LAB_LANE=(main-job multi_dc nginx_lb)
 # master_move (three DCs, four full converges, about 45 minutes on two cores)
 # would take CI past its 90 minutes: it runs on its own,
 # `molecule test -s master_move` (docs/master_move.md).
