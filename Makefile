@@ -5,7 +5,7 @@ export PATH := $(CURDIR)/.venv/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 # One value per make run: scripts/fresh_state.sh keeps a base image that this
 # same run's setup has just built from scratch, instead of building it twice.
-export MULTIDC_MAKE_RUN := $(shell date +%s%N)-$(shell echo $$PPID)
+export MULTIDC_MAKE_RUN := $(shell date +%s%N)
 
 .PHONY: setup lab lab-down test unit lint sanity molecule bench build integration galaxy-import ee
 

@@ -14,8 +14,8 @@
 # progress meanwhile. The first stage to fail stops both lanes.
 #
 #   scripts/test.sh                 everything, as CI runs it
-#   scripts/test.sh --stage NAME    one stage: unit, lint, sanity, main-job
-#                                   or a scenario name
+#   scripts/test.sh --stage NAME    one stage: unit, lint, sanity, fresh,
+#                                   main-job or a scenario name
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO"
@@ -62,17 +62,17 @@ now() { date +%H:%M:%S; }
 # One stage: its output into its own log, printed whole (under a lock, so two
 # lanes never interleave) when it ends.
 stage() {
-    local name=$1 started=$SECONDS rc=0 took
+    local name=$1 started=$SECONDS rc=0 took verdict=ok
     printf '%s started %s\n' "$(now)" "$name"
     run_stage_command "$name" >"$LOGS/$name.log" 2>&1 || rc=$?
     took=$((SECONDS - started))
+    [ "$rc" -eq 0 ] || verdict=FAILED
     {
         flock 9
         printf '\n===== %s (%ds, exit %d)\n' "$name" "$took" "$rc"
         cat "$LOGS/$name.log"
-        printf '%s ended %s: %s in %ds\n' "$(now)" "$name" "$([ "$rc" -eq 0 ] && echo ok || echo FAILED)" "$took"
-        printf '%-15s %-6s %5ds  %s\n' "$name" "$([ "$rc" -eq 0 ] && echo ok || echo FAILED)" "$took" \
-            "$LANE" >>"$RESULTS"
+        printf '%s ended %s: %s in %ds\n' "$(now)" "$name" "$verdict" "$took"
+        printf '%-15s %-6s %5ds  %s\n' "$name" "$verdict" "$took" "$LANE" >>"$RESULTS"
     } 9>"$LOGS/lock"
     return "$rc"
 }
