@@ -9,6 +9,7 @@ __metaclass__ = type
 
 from ansible_collections.multidc.apim.plugins.module_utils.verify import (
     apim_node_verdict,
+    consistency_scope,
     consistency_verdict,
     replication_tier_column,
     svn_tier_verdict,
@@ -17,5 +18,6 @@ from ansible_collections.multidc.apim.plugins.module_utils.verify import (
 
 class FilterModule(object):
     def filters(self):
-        return {'apim_node_verdict': apim_node_verdict, 'consistency_verdict': consistency_verdict, 'replication_tier_column': replication_tier_column,
+        return {'apim_node_verdict': apim_node_verdict, 'consistency_scope': consistency_scope,
+                'consistency_verdict': consistency_verdict, 'replication_tier_column': replication_tier_column,
                 'svn_tier_verdict': svn_tier_verdict}

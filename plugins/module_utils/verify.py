@@ -109,6 +109,25 @@ def replication_tier_column(health):
     return column
 
 
+def consistency_scope(topology, lost_dcs):
+    """``{compare, line}``: whether verify compares the DCs' data in this run, and its line when it does not.
+
+    The data is compared among the DCs this run reaches: every DC of the topology but those lost for the run
+    (``apim_lost_dcs``, docs/master_move.md). With fewer than two there is nothing to compare, and that is no
+    violation: a deployment of one DC, or a failover that left one DC standing.
+    """
+    reached = [dc for dc in topology['dc_order'] if dc not in lost_dcs]
+    if len(reached) > 1:
+        return {'compare': True, 'line': None}
+    if len(topology['dc_order']) == 1:
+        return {'compare': False, 'line': 'data of the DCs: one DC, nothing to compare'}
+    lost = [dc for dc in topology['dc_order'] if dc in lost_dcs]
+    return {'compare': False,
+            'line': 'data of the DCs: not compared: this run reaches %s alone (lost for this run: %s); the '
+                    'comparison resumes when %s %s' % (', '.join(reached) or 'no DC', ', '.join(lost), ', '.join(lost),
+                                                        'rejoins' if len(lost) == 1 else 'rejoin')}
+
+
 def consistency_verdict(host, result):
     """``{lines, violations}``: db_replication's comparison of the DCs' data (``db_replication_consistency``).
 
