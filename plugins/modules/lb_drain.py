@@ -24,6 +24,8 @@ description:
   - With O(wait), after draining it waits until the nginx workers from before the reload have exited, that is until
     every request in flight is done, for at most O(wait) seconds.
   - Does nothing where the upstreams file does not exist yet (a load balancer not deployed).
+  - Where nginx is not running, it changes the files and reloads nothing, with a warning: no request goes through
+    that load balancer, so there is nothing to drain, and nginx reads the files when it starts.
   - Used by the rolling restarts of the internal role C(multidc.apim.common) (docs/rolling.md).
 author:
   - multidc.apim developers (@multidc)
@@ -126,6 +128,13 @@ in_flight_seconds:
   returned: always
   type: float
   sample: 0.2
+reloaded:
+  description:
+    - Whether nginx was reloaded. False when nothing changed, in check mode, with O(reload=false), and where nginx
+      was not running.
+  returned: when the state is drained or serving and the upstreams file exists
+  type: bool
+  sample: true
 '''
 
 import os
@@ -202,7 +211,8 @@ def main():
     text, found = mark_servers(upstreams, params['addresses'], down)
     text = mark_servers(text, put_back, False)[0]
     changed = text != upstreams or after != before
-    result = dict(changed=changed, drained=after, found=found, in_flight_done=True, in_flight_seconds=0.0)
+    result = dict(changed=changed, drained=after, found=found, in_flight_done=True, in_flight_seconds=0.0,
+                  reloaded=False)
     if module._diff:
         result['diff'] = dict(before=upstreams, after=text, before_header=params['upstreams'],
                               after_header=params['upstreams'])
@@ -220,10 +230,16 @@ def main():
                 _write(module, params['record'], render_record(before), 0o644)
                 module.fail_json(msg='nginx -t rejected the configuration with %s %s; the upstreams file was put back: '
                                      '%s' % (params['state'], ', '.join(params['addresses']), to_native(err or out)))
+            if module.run_command(['systemctl', 'is-active', '--quiet', 'nginx'])[0] != 0:
+                # A DC back from an outage may boot its load balancer before the nodes its upstreams name.
+                module.warn('nginx is not running here: no request goes through it, so there is nothing to drain '
+                            'and nothing to reload; it reads the changed upstreams file when it starts')
+                module.exit_json(**result)
             serving_before = nginx_worker_pids()
             rc, out, err = module.run_command(['systemctl', 'reload', 'nginx'])
             if rc != 0:
                 module.fail_json(msg='reloading nginx failed: %s' % to_native(err or out), **result)
+            result['reloaded'] = True
             if down and params['wait'] > 0:
                 result.update(_wait_for_requests_in_flight(serving_before, params['wait']))
     module.exit_json(**result)

@@ -1,6 +1,8 @@
 # -*- coding: utf-8 -*-
 """lb_drain through its real entry, on throw-away upstreams and record files (no nginx: reload off)."""
 
+from ansible.module_utils import basic
+
 from ansible_collections.multidc.apim.plugins.modules import lb_drain
 
 UPSTREAMS = """upstream apim_gateway_dc2 {
@@ -56,3 +58,45 @@ def test_serving_puts_back_only_the_given_addresses(run_module, tmp_path):
     result, failed = run_module(lb_drain, dict(args, state='serving', addresses=['mdc-dc2-wkr2']))
     assert not failed and result['changed'] and result['drained'] == ['mdc-dc2-wkr9']
     assert 'fail_timeout=5s down' not in (tmp_path / 'upstreams.conf').read_text()
+
+
+def fake_commands(tmp_path, monkeypatch, nginx_active):
+    """nginx (whose -t passes) and systemctl on PATH, logging their arguments; nginx runs or not."""
+    bin_dir = tmp_path / 'bin'
+    bin_dir.mkdir()
+    log = tmp_path / 'calls'
+    (bin_dir / 'nginx').write_text('#!/bin/sh\necho "nginx $*" >> %s\n' % log)
+    (bin_dir / 'systemctl').write_text(
+        '#!/bin/sh\necho "systemctl $*" >> %s\n'
+        'case "$1" in is-active) exit %d ;; reload) echo "nginx.service is not active, cannot reload." >&2; exit %d ;;'
+        ' esac\n' % (log, 0 if nginx_active else 3, 0 if nginx_active else 1))
+    for command in ('nginx', 'systemctl'):
+        (bin_dir / command).chmod(0o755)
+    monkeypatch.setenv('PATH', '%s:%s' % (bin_dir, '/usr/bin:/bin'))
+    return log
+
+
+def test_a_load_balancer_whose_nginx_is_not_running_is_drained_in_its_files_without_a_reload(
+        run_module, tmp_path, monkeypatch):
+    # Found by bench/master_move_bench.py: the rejoin's roll of a DC back from an outage failed on
+    # 'reloading nginx failed: nginx.service is not active, cannot reload', its load balancer having booted before
+    # the nodes its upstreams name.
+    log = fake_commands(tmp_path, monkeypatch, nginx_active=False)
+    warnings = []
+    monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, message: warnings.append(message))
+    args = dict(files(tmp_path), reload=True)
+    result, failed = run_module(lb_drain, dict(args, state='drained', addresses=['mdc-dc2-wkr1'], wait=30))
+    assert not failed, result
+    assert result['changed'] and not result['reloaded'] and result['in_flight_done']
+    assert len(warnings) == 1 and 'nothing to drain' in warnings[0]
+    assert 'mdc-dc2-wkr1:8243 max_fails=1 fail_timeout=5s down;' in (tmp_path / 'upstreams.conf').read_text()
+    assert log.read_text().splitlines() == ['nginx -t -q', 'systemctl is-active --quiet nginx']
+
+
+def test_a_running_nginx_is_tested_and_reloaded(run_module, tmp_path, monkeypatch):
+    log = fake_commands(tmp_path, monkeypatch, nginx_active=True)
+    args = dict(files(tmp_path), reload=True)
+    result, failed = run_module(lb_drain, dict(args, state='serving', addresses=['mdc-dc2-wkr2']))
+    assert not failed and result['changed'] and result['reloaded'], result
+    assert log.read_text().splitlines() == ['nginx -t -q', 'systemctl is-active --quiet nginx',
+                                            'systemctl reload nginx']
