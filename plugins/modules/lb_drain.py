@@ -24,8 +24,8 @@ description:
   - With O(wait), after draining it waits until the nginx workers from before the reload have exited, that is until
     every request in flight is done, for at most O(wait) seconds.
   - Does nothing where the upstreams file does not exist yet (a load balancer not deployed).
-  - Where nginx is not running, it changes the files and reloads nothing, with a warning: no request goes through
-    that load balancer, so there is nothing to drain, and nginx reads the files when it starts.
+  - Where nginx is not running, it changes the files, reloads nothing and warns. No request goes through that load
+    balancer then, so there is nothing to drain, and nginx reads the files when it starts.
   - Used by the rolling restarts of the internal role C(multidc.apim.common) (docs/rolling.md).
 author:
   - multidc.apim developers (@multidc)
