@@ -122,10 +122,11 @@ def consistency_scope(topology, lost_dcs):
     if len(topology['dc_order']) == 1:
         return {'compare': False, 'line': 'data of the DCs: one DC, nothing to compare'}
     lost = [dc for dc in topology['dc_order'] if dc in lost_dcs]
+    line = ('data of the DCs: not compared: this run reaches %s alone (lost for this run: %s); the comparison '
+            'resumes when %s %s')
     return {'compare': False,
-            'line': 'data of the DCs: not compared: this run reaches %s alone (lost for this run: %s); the '
-                    'comparison resumes when %s %s' % (', '.join(reached) or 'no DC', ', '.join(lost), ', '.join(lost),
-                                                        'rejoins' if len(lost) == 1 else 'rejoin')}
+            'line': line % (', '.join(reached) or 'no DC', ', '.join(lost), ', '.join(lost),
+                            'rejoins' if len(lost) == 1 else 'rejoin')}
 
 
 def consistency_verdict(host, result):

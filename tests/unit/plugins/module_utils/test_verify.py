@@ -150,11 +150,12 @@ def test_consistency_verdict_of_equal_dcs_is_clean():
     (['dc1'], [], False, 'data of the DCs: one DC, nothing to compare'),
     # A failover of a two-DC deployment (bench/master_move_bench.py on the lab): verify failed, asking the
     # comparison for two servers when one DC was left.
-    (['dc1', 'dc2'], ['dc2'], False, 'data of the DCs: not compared: this run reaches dc1 alone (lost for this run: '
-                                     'dc2); the comparison resumes when dc2 rejoins'),
-    (['dc1', 'dc2', 'dc3'], ['dc3', 'dc1'], False, 'data of the DCs: not compared: this run reaches dc2 alone (lost '
-                                                    'for this run: dc1, dc3); the comparison resumes when dc1, dc3 '
-                                                    'rejoin'),
+    (['dc1', 'dc2'], ['dc2'], False,
+     'data of the DCs: not compared: this run reaches dc1 alone (lost for this run: dc2); the comparison resumes '
+     'when dc2 rejoins'),
+    (['dc1', 'dc2', 'dc3'], ['dc3', 'dc1'], False,
+     'data of the DCs: not compared: this run reaches dc2 alone (lost for this run: dc1, dc3); the comparison resumes '
+     'when dc1, dc3 rejoin'),
 ])
 def test_consistency_scope_compares_the_dcs_the_run_reaches(dcs, lost, compare, line):
     assert consistency_scope({'dc_order': dcs}, lost) == {'compare': compare, 'line': line}
