@@ -65,7 +65,9 @@ def wait_for(predicate, seconds=CATCH_UP_SECONDS, step=0.5):
 
 
 def push_log_since(master, since):
-    return master.check_output("journalctl -t svn-mirror-push --since @%s --no-pager -o cat", str(since))
+    """The push's journal lines from ``since`` (time.time()) on: to the microsecond, so that what a push logged in
+    the same second, at the end of the test before, is not read as this test's."""
+    return master.check_output("journalctl -t svn-mirror-push --since @%.6f --no-pager -o cat" % since)
 
 
 def test_servers_and_push_units_run(master, mirror):
@@ -107,7 +109,7 @@ def test_sync_password_stays_off_command_lines_and_shared_files(master):
         assert "password" not in master.file(path).content_string
     assert not master.file("/etc/svn-mirror/push.env").exists
     # A push that has to authenticate against both realms still works.
-    since = int(time.time())
+    since = time.time()
     run = master.run("timeout 60 systemctl start svn-mirror-push@dc2.service")
     assert run.rc == 0, push_log_since(master, since)
 
@@ -136,7 +138,7 @@ def test_mirror_hooks_reject_commits_that_bypass_apache(mirror):
 
 def test_mirror_serves_checkouts_while_the_masters_front_end_is_down_and_still_gets_its_revisions(master, mirror):
     """The push reads the master's repository from disk (file://), so it needs the mirror's Apache, not the master's."""
-    since = int(time.time())
+    since = time.time()
     name = "outage-%s.xml" % uuid.uuid4().hex[:8]
     master.check_output("systemctl stop apache2")
     try:
@@ -159,7 +161,7 @@ def test_mirror_serves_checkouts_while_the_masters_front_end_is_down_and_still_g
 
 
 def test_stale_sync_lock_is_recovered(master, mirror):
-    since = int(time.time())
+    since = time.time()
     lock = "ds-dc1-svn:%s" % uuid.uuid4()
     inject = master.run("svn propset --revprop -r 0 svn:sync-lock %s %s %s" % (lock, _auth(SYNC), MIRROR_URL))
     assert inject.rc == 0, inject.stderr
@@ -175,7 +177,7 @@ def test_stale_sync_lock_is_recovered(master, mirror):
 
 
 def test_dead_mirror_never_blocks_a_commit_and_is_retried(master, mirror):
-    since = int(time.time())
+    since = time.time()
     mirror.check_output("systemctl stop apache2")
     try:
         started = time.monotonic()
@@ -206,7 +208,7 @@ def _poll(host, condition, seconds):
 def test_mirror_back_from_an_outage_is_level_within_seconds(master, mirror):
     """The push retries an unreachable mirror with a backoff: the timer cannot help (stopped), and two commits
     made while the mirror's Apache is down reach it within 10 s of Apache answering again."""
-    since = int(time.time())
+    since = time.time()
     master.check_output("systemctl stop svn-mirror-push@dc2.timer")
     try:
         mirror.check_output("systemctl stop apache2")
@@ -245,7 +247,7 @@ def test_mirror_back_from_an_outage_is_level_within_seconds(master, mirror):
 
 
 def test_unresolvable_mirror_url_is_retried_for_the_window_then_fails(master):
-    since = int(time.time())
+    since = time.time()
     master.check_output(
         "printf 'MIRROR_URL=http://ds-nowhere-svn.invalid/svn/apim\\n' > /etc/svn-mirror/mirrors/bogus.conf")
     try:
@@ -266,7 +268,7 @@ def test_unresolvable_mirror_url_is_retried_for_the_window_then_fails(master):
 
 def test_a_mirror_that_refuses_the_push_is_not_retried(master):
     """Only a server that does not answer is retried: a URL that is no repository fails at once."""
-    since = int(time.time())
+    since = time.time()
     master.check_output("printf 'MIRROR_URL=%s\\n' > /etc/svn-mirror/mirrors/bogus.conf", MIRROR_URL + "-nothere")
     try:
         started = time.monotonic()
@@ -284,7 +286,7 @@ def test_a_mirror_that_refuses_the_push_is_not_retried(master):
 
 
 def test_stopping_a_retrying_push_stops_it_at_once(master):
-    since = int(time.time())
+    since = time.time()
     master.check_output(
         "printf 'MIRROR_URL=http://ds-nowhere-svn.invalid/svn/apim\\n' > /etc/svn-mirror/mirrors/bogus.conf")
     try:

@@ -52,7 +52,7 @@ def test_the_push_runs_over_https_and_trusts_only_the_deployment_ca(master, mirr
     servers = master.file(PUSH_SERVERS).content_string
     assert "ssl-authority-files = %s/ca-1.pem\n" % TLS_DIR in servers
     assert "ssl-trust-default-ca = no" in servers
-    since = int(time.time())
+    since = time.time()
     result = put(master, MASTER_URL, "tls-%s.xml" % uuid.uuid4().hex[:8], "<tls/>")
     assert result.rc == 0, result.stderr
     head = youngest(master)
@@ -73,7 +73,7 @@ def test_plain_http_is_refused_before_any_password_is_asked_for(master, mirror):
 
 def test_a_mirror_with_a_certificate_of_another_ca_stops_the_push_naming_it(master, mirror):
     mirror.check_output("cp -p %s/cert.pem %s/key.pem /root/", TLS_DIR, TLS_DIR)
-    since = int(time.time())
+    since = time.time()
     try:
         made = mirror.run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
                           "-subj /CN=ds-dc2-svn -addext subjectAltName=DNS:ds-dc2-svn "
@@ -169,7 +169,7 @@ def test_a_new_certificate_is_served_and_the_next_commit_reaches_the_mirror(mast
     assert rc == 0, output[-3000:]
     after = _served_serial(master, "ds-dc2-svn")
     assert after.startswith("serial=") and after != before, (before, after)
-    since = int(time.time())
+    since = time.time()
     result = put(master, MASTER_URL, "rotated-%s.xml" % uuid.uuid4().hex[:8], "<rotated/>")
     assert result.rc == 0, result.stderr
     head = youngest(master)
@@ -195,7 +195,7 @@ def _ca_common_name(ca_dir):
 
 
 def _commit_reaches_the_mirror(master, mirror, label):
-    since = int(time.time())
+    since = time.time()
     result = put(master, MASTER_URL, "%s-%s.xml" % (label, uuid.uuid4().hex[:8]), "<%s/>" % label)
     assert result.rc == 0, result.stderr
     head = youngest(master)
