@@ -1,5 +1,6 @@
 # -*- coding: utf-8 -*-
-"""lb_drain through its real entry, on throw-away upstreams and record files (no nginx: reload off)."""
+"""lb_drain through its real entry, on throw-away upstreams and record files; reload off, or a fake nginx and
+systemctl on PATH."""
 
 from ansible.module_utils import basic
 
